@@ -1,0 +1,135 @@
+// Command sipvet audits SIP/VoIP products and deployments for the 22
+// vulnerability items of IPA's survey "SIP に係る既知の脆弱性に関する調査".
+//
+// Run "sipvet demo" to audit the embedded lab target, "sipvet --help" for the
+// commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev" //nolint:gochecknoglobals // set by the linker
+
+// Exit codes of SPEC §2.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitError    = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errFindings is returned by commands whose results reach --fail-on.
+var errFindings = errors.New("findings at or above the --fail-on severity") //nolint:gochecknoglobals // sentinel
+
+// usageError marks errors caused by bad input from the user.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// app carries what every command needs: streams and the environment.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	}
+	msg := strings.TrimSpace(strings.SplitN(err.Error(), "\n", 2)[0])
+	fmt.Fprintf(stderr, "sipvet: %s\n", msg)
+	return exitError
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sipvet",
+		Short: "Audit SIP/RTP systems for the 22 vulnerability classes of IPA's SIP survey",
+		Long: `sipvet finds the 22 SIP/RTP vulnerability classes of IPA's survey
+"SIP に係る既知の脆弱性に関する調査" in real VoIP products and deployments.
+
+It attacks targets you are authorised to test, reads captures like an
+eavesdropper, fuzzes with liveness monitoring, and writes evidence-backed
+reports (HTML, Markdown, JSON, SARIF, JUnit) with CVSS scores and the
+survey's guidance.
+
+Start with:  sipvet demo
+`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		a.demoCmd(),
+		a.scanCmd(),
+		a.notYet("harness", "act as registrar/proxy for a device under test and audit its client side",
+			"sipvet harness --listen udp://0.0.0.0:5060 --checks ipa02,ipa15"),
+		a.notYet("pcap FILE...", "passive audit of pcap/pcapng captures; extract audio, keys and digests",
+			"sipvet pcap call.pcapng --extract-audio out/"),
+		a.notYet("fuzz TARGET", "item 12: fuzz campaign with liveness monitoring and reproducers",
+			"sipvet fuzz udp://192.0.2.10:5060 --allow fuzz --max-cases 10000"),
+		a.notYet("replay CASE...", "replay saved fuzz cases and reproducers",
+			"sipvet replay repro/case-000123"),
+		a.notYet("crack", "offline digest password cracking from a capture or a hash file",
+			"sipvet crack --pcap login.pcapng --wordlist words.txt"),
+		a.notYet("enum TARGET", "extension/ID enumeration (item 19)",
+			"sipvet enum udp://192.0.2.10:5060 --range 1000-2999"),
+		a.labCmd(),
+		a.itemsCmd(),
+		a.reportCmd(),
+	)
+	return root
+}
+
+// notYet is a command that later work fills; it explains itself and exits 2.
+func (a *app) notYet(use, short, example string) *cobra.Command {
+	name := strings.Fields(use)[0]
+	return &cobra.Command{
+		Use:                use,
+		Short:              short + " (not implemented yet)",
+		Long:               short + ".\n\nThis command is part of sipvet's design (SPEC §2) but is not implemented in this version.",
+		Example:            "  " + example,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, x := range args {
+				if x == "-h" || x == "--help" {
+					return cmd.Help()
+				}
+			}
+			return fmt.Errorf("'sipvet %s' is not implemented yet", name)
+		},
+	}
+}

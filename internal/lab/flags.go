@@ -1,0 +1,158 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Profile names accepted by Options.Profile.
+const (
+	// ProfileVulnerable switches every flag on.
+	ProfileVulnerable = "vulnerable"
+	// ProfileHardened switches every flag off: authentication everywhere,
+	// single-use nonces with nc checking, replies to the packet source, 415
+	// for unknown bodies and a Server header without a version.
+	ProfileHardened = "hardened"
+)
+
+// Flag names, one per switchable flaw. The number before the dot is the
+// survey item the flaw belongs to.
+const (
+	FlagRegisterNoAuth      = "01.register-noauth"
+	FlagUnexpectedBody      = "04.unexpected-body"
+	FlagViaReflection       = "06.via-reflection"
+	FlagMethods             = "07.methods"
+	FlagNCReplay            = "14.nc-replay"
+	FlagForeignNonce        = "14.foreign-nonce"
+	FlagUnchallengedMethods = "14.unchallenged-methods"
+	FlagUserMismatch        = "14.user-mismatch"
+	FlagURIMismatch         = "14.uri-mismatch"
+	FlagVersionBanner       = "19.version-banner"
+)
+
+// ErrUnknownFlag is wrapped when Options.Vulns names no known flag or item.
+var ErrUnknownFlag = errors.New("lab: unknown vulnerability flag")
+
+// ErrUnknownProfile is wrapped when Options.Profile is not a known profile.
+var ErrUnknownProfile = errors.New("lab: unknown profile")
+
+// FlagInfo describes one switchable flaw.
+type FlagInfo struct {
+	// Name is the flag key, "NN.short-name".
+	Name string
+	// Help is a one-line description of what the lab does when the flag is on
+	// (and, after the semicolon, when it is off).
+	Help string
+}
+
+// FlagHelp returns every switchable flag with its description, sorted by name.
+// Adding a flaw to the lab means adding one line here and one branch where it
+// is consulted.
+func FlagHelp() []FlagInfo {
+	return []FlagInfo{
+		{FlagRegisterNoAuth, "REGISTER without credentials is accepted and the binding stored, for any AOR; off: 401 challenge"},
+		{FlagUnexpectedBody, "INVITE with an unsupported Content-Type/Content-Disposition (image/jpeg, render) is answered 200; off: 415"},
+		{FlagViaReflection, "UDP responses go to the Via sent-by address when the Via has no rport; off: always to the packet source"},
+		{FlagMethods, "out-of-dialog INFO/SUBSCRIBE/NOTIFY/UPDATE/REFER/MESSAGE/PUBLISH answered 2xx without authentication; off: 405 or 401"},
+		{FlagNCReplay, "a reused nonce+nc+cnonce (or a non-increasing nc) is accepted; off: nc must grow, qop-less nonces are single-use"},
+		{FlagForeignNonce, "nonces the lab never issued (or that expired) are accepted; off: 401 (stale=true after 30 s)"},
+		{FlagUnchallengedMethods, "INVITE (also to outside numbers), MESSAGE, SUBSCRIBE and REFER are served without a challenge; off: 401"},
+		{FlagUserMismatch, "Authorization username different from the To (REGISTER) or From user is accepted; off: 403"},
+		{FlagURIMismatch, "Authorization uri different from the Request-URI is accepted; off: 400"},
+		{FlagVersionBanner, "Server/User-Agent carry product, version and OS (sipvet-lab/1.0.3 (Linux)); off: \"sipvet-lab\""},
+	}
+}
+
+// FlagNames returns the name of every switchable flag, sorted.
+func FlagNames() []string {
+	var names []string
+	for _, f := range FlagHelp() {
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Profiles returns the profile names, the default first.
+func Profiles() []string { return []string{ProfileVulnerable, ProfileHardened} }
+
+// ResolveFlags computes the active flag set from a profile ("" means
+// vulnerable) and a list of overrides applied in order. An override is a flag
+// name ("14.nc-replay"), an item number ("01", "1", "14": every flag of that
+// item), a flag name without its number ("nc-replay") or "all"; a leading "-"
+// switches off instead of on. It returns the active flags sorted.
+func ResolveFlags(profile string, vulns []string) ([]string, error) {
+	on := map[string]bool{}
+	switch profile {
+	case "", ProfileVulnerable:
+		for _, n := range FlagNames() {
+			on[n] = true
+		}
+	case ProfileHardened:
+	default:
+		return nil, fmt.Errorf("%w %q (want one of %s)", ErrUnknownProfile, profile, strings.Join(Profiles(), ", "))
+	}
+	for _, v := range vulns {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			val := true
+			if rest, ok := strings.CutPrefix(item, "-"); ok {
+				item, val = rest, false
+			} else if rest, ok := strings.CutPrefix(item, "+"); ok {
+				item = rest
+			}
+			names := matchFlags(item)
+			if len(names) == 0 {
+				return nil, fmt.Errorf("%w %q (see lab.FlagNames)", ErrUnknownFlag, item)
+			}
+			for _, n := range names {
+				on[n] = val
+			}
+		}
+	}
+	var out []string
+	for n, v := range on {
+		if v {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// matchFlags returns the flags an override selects.
+func matchFlags(sel string) []string {
+	sel = strings.ToLower(sel)
+	all := FlagNames()
+	if sel == "all" {
+		return all
+	}
+	var out []string
+	for _, n := range all {
+		num, short, _ := strings.Cut(n, ".")
+		switch {
+		case sel == n, sel == short:
+			out = append(out, n)
+		case isItemNumber(sel) && strings.TrimLeft(sel, "0") == strings.TrimLeft(num, "0"):
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func isItemNumber(s string) bool {
+	if s == "" || len(s) > 3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

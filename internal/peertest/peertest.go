@@ -1,0 +1,182 @@
+// Package peertest starts the real peers of SPEC §9 (kamailio, …) on
+// loopback for integration tests, with configurations kept in testdata/.
+// Only _test.go files import it. A peer that is not installed fails the test
+// when the CI environment variable is set, and skips it otherwise.
+package peertest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Need returns the path of program, failing the test in CI and skipping it
+// elsewhere when the program is not installed.
+func Need(t testing.TB, program string) string {
+	t.Helper()
+	p, err := exec.LookPath(program)
+	if err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/bin"} {
+		if _, err := os.Stat(filepath.Join(dir, program)); err == nil {
+			return filepath.Join(dir, program)
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("peer %s is not installed (CI must install it: see .ci/run)", program)
+	}
+	t.Skipf("peer %s is not installed; install it to run this test (CI does)", program)
+	return ""
+}
+
+// FreePort returns a port that was free on 127.0.0.1 for both UDP and TCP
+// when it was picked.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("pick a port: %v", err)
+		}
+		port := l.LocalAddr().(*net.UDPAddr).Port
+		l.Close()
+		tl, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		tl.Close()
+		return port
+	}
+	t.Fatal("no free port found")
+	return 0
+}
+
+// testdata returns the absolute path of a file in this package's testdata.
+func testdata(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata", name)
+}
+
+// KamailioUser is an account of the strict kamailio variant.
+type KamailioUser struct{ Name, Password string }
+
+// KamailioUsers returns the accounts provisioned in the strict variant.
+func KamailioUsers() []KamailioUser {
+	return []KamailioUser{{"alice", "wonderland"}, {"bob", "builder"}, {"1000", "1234"}}
+}
+
+// Kamailio starts kamailio on a free 127.0.0.1 UDP+TCP port with
+// testdata/kamailio.cfg and the given defines (e.g. "STRICT") and returns
+// the port. It waits until kamailio answers and stops it on cleanup.
+func Kamailio(t testing.TB, defines ...string) int {
+	t.Helper()
+	bin := Need(t, "kamailio")
+	dir := t.TempDir()
+	port := FreePort(t)
+	args := []string{"-f", testdata("kamailio.cfg"), "-DD", "-E", "-m", "64", "-M", "8",
+		"-P", filepath.Join(dir, "kamailio.pid"), "-Y", dir, "-w", dir,
+		"-l", fmt.Sprintf("udp:127.0.0.1:%d", port), "-l", fmt.Sprintf("tcp:127.0.0.1:%d", port)}
+	for _, d := range defines {
+		args = append(args, "-A", d)
+		if d == "STRICT" {
+			db := filepath.Join(dir, "kamailio.db")
+			sqliteDB(t, db)
+			args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
+		}
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start kamailio: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("kamailio output:\n%s", tail(logs.String(), 4000))
+		}
+	})
+	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
+		t.Fatalf("kamailio did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
+	}
+	return port
+}
+
+func sqliteDB(t testing.TB, path string) {
+	t.Helper()
+	bin := Need(t, "sqlite3")
+	var sql strings.Builder
+	for _, f := range []string{"/usr/share/kamailio/db_sqlite/standard-create.sql", "/usr/share/kamailio/db_sqlite/auth_db-create.sql"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("kamailio sqlite schema: %v (install kamailio-sqlite-modules)", err)
+			}
+			t.Skipf("kamailio sqlite schema missing: %v", err)
+		}
+		sql.Write(b)
+		sql.WriteString("\n")
+	}
+	for _, u := range KamailioUsers() {
+		fmt.Fprintf(&sql, "INSERT INTO subscriber (username, domain, password) VALUES ('%s', '127.0.0.1', '%s');\n", u.Name, u.Password)
+	}
+	cmd := exec.Command(bin, path)
+	cmd.Stdin = strings.NewReader(sql.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create kamailio database: %v\n%s", err, out)
+	}
+}
+
+// WaitSIP sends OPTIONS to udp 127.0.0.1:port until any SIP response comes
+// back or the timeout passes (bounded: one probe each 200 ms).
+func WaitSIP(ctx context.Context, port int, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	local := c.LocalAddr().String()
+	buf := make([]byte, 65535)
+	for i := 0; ctx.Err() == nil; i++ {
+		msg := fmt.Sprintf("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKwait%d;rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=w%d\r\nTo: <sip:127.0.0.1:%d>\r\nCall-ID: wait-%d@peertest\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", port, local, i, i, port, i)
+		if _, err := c.WriteTo([]byte(msg), dst); err != nil {
+			return err
+		}
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, _, err := c.ReadFrom(buf)
+		if err == nil && bytes.HasPrefix(buf[:n], []byte("SIP/2.0 ")) {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}

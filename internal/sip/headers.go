@@ -1,0 +1,195 @@
+package sip
+
+import "strings"
+
+// compactLong returns the long form of a lower-case single-letter compact
+// header name (RFC 3261 §7.3.3 and the IANA "Header Fields" registry), or
+// "" when the letter is not assigned.
+func compactLong(c byte) string {
+	switch c {
+	case 'a':
+		return "Accept-Contact"
+	case 'b':
+		return "Referred-By"
+	case 'c':
+		return "Content-Type"
+	case 'd':
+		return "Request-Disposition"
+	case 'e':
+		return "Content-Encoding"
+	case 'f':
+		return "From"
+	case 'i':
+		return "Call-ID"
+	case 'j':
+		return "Reject-Contact"
+	case 'k':
+		return "Supported"
+	case 'l':
+		return "Content-Length"
+	case 'm':
+		return "Contact"
+	case 'n':
+		return "Identity-Info"
+	case 'o':
+		return "Event"
+	case 'r':
+		return "Refer-To"
+	case 's':
+		return "Subject"
+	case 't':
+		return "To"
+	case 'u':
+		return "Allow-Events"
+	case 'v':
+		return "Via"
+	case 'x':
+		return "Session-Expires"
+	case 'y':
+		return "Identity"
+	}
+	return ""
+}
+
+// canonicalNames lists header names whose canonical spelling is not the
+// simple "Title-Case" of the name.
+func canonicalNames() map[string]string {
+	return map[string]string{
+		"call-id":             "Call-ID",
+		"cseq":                "CSeq",
+		"www-authenticate":    "WWW-Authenticate",
+		"mime-version":        "MIME-Version",
+		"rack":                "RAck",
+		"rseq":                "RSeq",
+		"sip-etag":            "SIP-ETag",
+		"sip-if-match":        "SIP-If-Match",
+		"identity-info":       "Identity-Info",
+		"p-asserted-identity": "P-Asserted-Identity",
+	}
+}
+
+// listHeaders is the set (lower-case long names) of header fields whose
+// grammar is a comma-separated list, so that several values may share one
+// header line (RFC 3261 §7.3.1). Authentication headers are absent on
+// purpose: their commas separate parameters, not values.
+func listHeaders() map[string]bool {
+	return map[string]bool{
+		"accept": true, "accept-contact": true, "accept-encoding": true,
+		"accept-language": true, "alert-info": true, "allow": true,
+		"allow-events": true, "call-info": true, "contact": true,
+		"content-encoding": true, "content-language": true,
+		"diversion": true, "error-info": true, "history-info": true,
+		"in-reply-to": true, "p-asserted-identity": true,
+		"p-associated-uri": true, "p-preferred-identity": true,
+		"path": true, "proxy-require": true, "reason": true,
+		"record-route": true, "reject-contact": true,
+		"request-disposition": true, "require": true, "route": true,
+		"security-client": true, "security-server": true,
+		"security-verify": true, "service-route": true,
+		"supported": true, "unsupported": true, "via": true,
+		"warning": true,
+	}
+}
+
+// headerKey returns the lower-case long form of a header name, used to
+// compare names: compact forms equal their long forms and case is ignored
+// (RFC 3261 §7.3.1, §7.3.3).
+func headerKey(name string) string {
+	name = strings.TrimSpace(name)
+	if len(name) == 1 {
+		c := name[0] | 0x20
+		if long := compactLong(c); long != "" {
+			return strings.ToLower(long)
+		}
+	}
+	return strings.ToLower(name)
+}
+
+// sameHeader reports whether header name a denotes the header whose
+// headerKey is key.
+func sameHeader(a, key string) bool {
+	if len(a) == 1 {
+		return headerKey(a) == key
+	}
+	return strings.EqualFold(strings.TrimSpace(a), key)
+}
+
+// CanonicalHeaderName returns the long form of a header name in its usual
+// spelling: compact forms are expanded ("v" → "Via"), known names get
+// their registered case ("call-id" → "Call-ID") and other names are
+// title-cased per hyphen-separated word ("x-foo" → "X-Foo").
+func CanonicalHeaderName(name string) string {
+	key := headerKey(name)
+	if c, ok := canonicalNames()[key]; ok {
+		return c
+	}
+	b := []byte(key)
+	up := true
+	for i, c := range b {
+		if up && c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+		up = c == '-'
+	}
+	return string(b)
+}
+
+// IsListHeader reports whether the named header field is a comma-separated
+// list (Via, Contact, Route, Allow, Supported ...), so that GetAll splits
+// its values. Compact forms are understood.
+func IsListHeader(name string) bool {
+	return listHeaders()[headerKey(name)]
+}
+
+// CompactForm returns the single-letter compact form of a header name and
+// true, or "" and false when the header has none.
+func CompactForm(name string) (string, bool) {
+	key := headerKey(name)
+	for c := byte('a'); c <= 'z'; c++ {
+		if long := compactLong(c); long != "" && strings.ToLower(long) == key {
+			return string(c), true
+		}
+	}
+	return "", false
+}
+
+// SplitList splits a header value at top-level commas, ignoring commas
+// inside quoted strings (with backslash escapes) and inside <...>. Each
+// element is trimmed; empty elements are dropped.
+func SplitList(value string) []string {
+	var out []string
+	inQuote, inAngle, esc := false, false, false
+	start := 0
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		switch {
+		case esc:
+			esc = false
+		case inQuote:
+			if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inQuote = false
+			}
+		case c == '"':
+			inQuote = true
+		case inAngle:
+			if c == '>' {
+				inAngle = false
+			}
+		case c == '<':
+			inAngle = true
+		case c == ',':
+			add(value[start:i])
+			start = i + 1
+		}
+	}
+	add(value[start:])
+	return out
+}
