@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,6 +83,9 @@ type Lab struct {
 
 	listeners []transport.Listener
 	targets   []string
+	// offHost is set when a listener is bound to a non-loopback address;
+	// only then may the lab send to addresses other than loopback.
+	offHost bool
 
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -98,6 +102,47 @@ type Lab struct {
 // Start resolves the profile and flags, opens every listener and starts
 // serving. ctx bounds only the start-up; the lab runs until Close.
 func Start(ctx context.Context, opts Options) (*Lab, error) {
+	l, err := newLab(opts)
+	if err != nil {
+		return nil, err
+	}
+	listen := opts.Listen
+	if len(listen) == 0 {
+		listen = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}
+	}
+	for _, spec := range listen {
+		t, addr, err := parseListen(spec)
+		if err != nil {
+			l.closeListeners()
+			return nil, err
+		}
+		ln, err := transport.Listen(ctx, t.Transport, addr, transport.Options{TLSConfig: opts.TLSConfig, Now: l.now})
+		if err != nil {
+			l.closeListeners()
+			return nil, fmt.Errorf("lab: listen %s: %w", spec, err)
+		}
+		l.listeners = append(l.listeners, ln)
+		if a, err := netip.ParseAddr(hostOf(ln.Addr())); err != nil || !a.IsLoopback() {
+			l.offHost = true
+		}
+		t.Port = portOf(ln.Addr())
+		l.targets = append(l.targets, t.String())
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	l.cancel = cancel
+	for _, ln := range l.listeners {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			l.serve(runCtx, ln)
+		}()
+	}
+	l.log.Info("lab: started", "targets", l.targets, "flags", l.flagList)
+	return l, nil
+}
+
+// newLab builds a Lab from opts without opening any socket.
+func newLab(opts Options) (*Lab, error) {
 	flags, err := ResolveFlags(opts.Profile, opts.Vulns)
 	if err != nil {
 		return nil, err
@@ -145,35 +190,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
-	listen := opts.Listen
-	if len(listen) == 0 {
-		listen = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}
-	}
-	for _, spec := range listen {
-		t, addr, err := parseListen(spec)
-		if err != nil {
-			l.closeListeners()
-			return nil, err
-		}
-		ln, err := transport.Listen(ctx, t.Transport, addr, transport.Options{TLSConfig: opts.TLSConfig, Now: l.now})
-		if err != nil {
-			l.closeListeners()
-			return nil, fmt.Errorf("lab: listen %s: %w", spec, err)
-		}
-		l.listeners = append(l.listeners, ln)
-		t.Port = portOf(ln.Addr())
-		l.targets = append(l.targets, t.String())
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	l.cancel = cancel
-	for _, ln := range l.listeners {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			l.serve(runCtx, ln)
-		}()
-	}
-	l.log.Info("lab: started", "targets", l.targets, "flags", l.flagList)
+	l.cancel = func() {}
 	return l, nil
 }
 
@@ -238,6 +255,13 @@ func (l *Lab) closeListeners() error {
 	}
 	return errors.Join(errs...)
 }
+
+// mayReach reports whether the lab may send to a (for media, reflected
+// responses, forwarded requests): loopback always, other addresses only
+// when the lab itself listens off loopback. A lab on 127.0.0.1 thus never
+// sends off the machine, whatever hostile SDP, Via or Contact values say
+// (SPEC §3).
+func (l *Lab) mayReach(a netip.Addr) bool { return a.Unmap().IsLoopback() || l.offHost }
 
 // on reports whether a flag is active.
 func (l *Lab) on(flag string) bool { return l.flags[flag] }

@@ -18,16 +18,15 @@ import (
 
 // Media constants of the auto-answering UA: 20 ms G.711 frames at 8 kHz.
 const (
-	sampleRate      = 8000
-	frameSamples    = 160
-	frameInterval   = 20 * time.Millisecond
-	toneHz          = 1000
-	toneAmplitude   = 0.3 * 32767
-	ptPCMU          = 0
-	ptPCMA          = 8
-	maxRTPPacket    = 1500
-	defaultMaxCall  = 60 * time.Second
-	ntpEpochOffsetS = 2208988800
+	sampleRate     = 8000
+	frameSamples   = 160
+	frameInterval  = 20 * time.Millisecond
+	toneHz         = 1000
+	toneAmplitude  = 0.3 * 32767
+	ptPCMU         = 0
+	ptPCMA         = 8
+	maxRTPPacket   = 1500
+	defaultMaxCall = 60 * time.Second
 )
 
 // mediaConfig is what a media session needs to start.
@@ -37,7 +36,8 @@ type mediaConfig struct {
 	// remote is where the tone is sent (from the SDP offer); invalid means
 	// "latch onto the first RTP source".
 	remote netip.AddrPort
-	// remoteRTCP is where RTCP reports go when not answering one.
+	// mayReach filters tone destinations (see Lab.mayReach).
+	mayReach    func(netip.Addr) bool
 	pt          uint8
 	ssrc        uint32
 	seq         uint16
@@ -296,7 +296,7 @@ func (m *media) toneLoop(ctx context.Context) {
 		m.mu.Lock()
 		dst := m.remote
 		m.mu.Unlock()
-		if !dst.IsValid() {
+		if !dst.IsValid() || (m.cfg.mayReach != nil && !m.cfg.mayReach(dst.Addr())) {
 			continue
 		}
 		pkt := rtp.Packet{

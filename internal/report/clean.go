@@ -86,15 +86,15 @@ func isPlainSlow(s string) bool {
 	return true
 }
 
-// hidden reports whether r is a C1 control or a format character that can
-// reorder or hide text.
+// hidden reports whether r is a C1 control, a format character that can
+// reorder or hide text, or a noncharacter that XML does not allow.
 func hidden(r rune) bool {
 	switch {
 	case r >= 0x80 && r <= 0x9f,
 		r >= 0x200b && r <= 0x200f,
 		r >= 0x2028 && r <= 0x202e,
 		r >= 0x2060 && r <= 0x2069,
-		r == 0xfeff:
+		r == 0xfeff, r == 0xfffe, r == 0xffff:
 		return true
 	}
 	return false

@@ -43,19 +43,25 @@ type junitProperty struct {
 	Value string `xml:"value,attr"`
 }
 
+// junitSkip is a <skipped> element, which has no body.
+type junitSkip struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+}
+
 type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure"`
 	Error     *junitProblem `xml:"error"`
-	Skipped   *junitProblem `xml:"skipped"`
+	Skipped   *junitSkip    `xml:"skipped"`
 }
 
 type junitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
 }
 
 func renderJUnit(w io.Writer, v *view) error {
@@ -92,7 +98,7 @@ func renderJUnit(w io.Writer, v *view) error {
 				c.Error = &junitProblem{Message: orDefault(rv.Reason, rv.Summary), Type: string(rv.Verdict), Text: junitText(v, rv)}
 			case finding.Skipped, finding.NotApplicable:
 				s.Skipped++
-				c.Skipped = &junitProblem{Message: orDefault(rv.Reason, rv.VerdictLabel), Type: string(rv.Verdict)}
+				c.Skipped = &junitSkip{Message: orDefault(rv.Reason, rv.VerdictLabel), Type: string(rv.Verdict)}
 			case finding.NotVulnerable:
 			default: // an unknown verdict cannot pass
 				s.Errors++

@@ -8,13 +8,14 @@ import (
 )
 
 // mdEscape backslash-escapes the Markdown punctuation that could start
-// markup (emphasis, code, links, images, raw HTML, tables, headings), so
-// hostile text renders as text.
+// markup (emphasis, code, links and images — an escaped "[" cannot open one —,
+// raw HTML, autolinks, entities, tables, headings), so hostile text renders
+// as text.
 func mdEscape(x any) string {
 	s := toString(x)
 	var b strings.Builder
 	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<>|~#&", r) {
+		if strings.ContainsRune("\\`*_[<>|~#&", r) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)

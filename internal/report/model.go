@@ -134,7 +134,6 @@ type resultView struct {
 	Reason        string
 	CVSS2         *cvss2View
 	CVSS3         *cvss3View
-	Summary2      string // the kb item's summary
 	Ops, Impl     string
 	Refs          []string
 	Data          []kv
@@ -296,7 +295,6 @@ func buildResult(i int, r *finding.Result, lang string, reveal bool, t func(stri
 		SeverityLabel: t(string(r.Severity)),
 		Summary:       clean(r.Summary, maxDataValue),
 		Reason:        clean(r.Reason, maxDataValue),
-		Summary2:      it.Summary.In(lang),
 		Ops:           it.OpsGuide.In(lang),
 		Impl:          it.ImplGuide.In(lang),
 		Refs:          it.References,
@@ -330,10 +328,11 @@ func buildResult(i int, r *finding.Result, lang string, reveal bool, t func(stri
 		data = maskData(data)
 	}
 	for _, k := range slices.Sorted(maps.Keys(data)) {
+		if s, ok := data[k].(string); ok && k == "reproducer" {
+			rv.Reproducer = clean(s, maxDataValue) // shown on its own
+			continue
+		}
 		rv.Data = append(rv.Data, kv{clean(k, 200), dataValue(data[k])})
-	}
-	if s, ok := data["reproducer"].(string); ok {
-		rv.Reproducer = clean(s, maxDataValue)
 	}
 	var t0 time.Time
 	for n, e := range r.Evidence {
@@ -345,6 +344,9 @@ func buildResult(i int, r *finding.Result, lang string, reveal bool, t func(stri
 			break
 		}
 		body, dropped := cleanN(e.Data, maxEvidenceBytes)
+		// The blank line that ends a SIP message is noise on screen; the
+		// json format keeps the exact bytes.
+		body = strings.TrimRight(body, "\n")
 		rv.Evidence = append(rv.Evidence, evidenceView{
 			N:         n + 1,
 			Offset:    fmtOffset(e.Time.Sub(t0)),

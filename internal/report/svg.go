@@ -10,7 +10,7 @@ import (
 
 // Geometry of the SIP ladder diagram, in SVG user units (px).
 const (
-	ladderLeft    = 86  // x of the first lifeline
+	ladderLeft    = 128 // x of the first lifeline
 	ladderTop     = 46  // y where lifelines start
 	ladderRow     = 34  // vertical distance between arrows
 	ladderRight   = 120 // space right of the last lifeline
@@ -80,10 +80,20 @@ func buildLadder(ev []evidenceView, more int) *ladder {
 	for i, e := range draw {
 		spans[i] = span{addr(e.Src), addr(e.Dst)}
 	}
-	gap := 340
-	if len(addrs) > 3 {
-		gap = 250
+	// Lifelines are as far apart as the longest label needs, within limits.
+	longest := 0
+	for _, e := range draw {
+		n := utf8.RuneCountInString(e.StartLine)
+		if e.Note != "" {
+			n += 3 + utf8.RuneCountInString(e.Note)
+		}
+		longest = max(longest, n)
 	}
+	gapMax := 520
+	if len(addrs) > 3 {
+		gapMax = 300
+	}
+	gap := min(max(int(float64(longest)*charWidth)+32, 240), gapMax)
 	x := func(i int) int { return ladderLeft + i*gap }
 	l := &ladder{More: more}
 	y := ladderTop + 22
@@ -93,8 +103,10 @@ func buildLadder(ev []evidenceView, more int) *ladder {
 			N: e.N, Class: dirClass(e.Dir), Y: y, X1: x(s.from), X2: x(s.to),
 			Full: e.StartLine, Offset: e.Offset,
 		}
+		label := e.StartLine
 		if e.Note != "" {
 			a.Full += " — " + e.Note
+			label += " (" + e.Note + ")"
 		}
 		maxChars := int(float64(gap-24) / charWidth)
 		if s.from == s.to {
@@ -112,7 +124,7 @@ func buildLadder(ev []evidenceView, more int) *ladder {
 			a.LabelX, a.LabelY, a.Anchor = (a.X1+a.X2)/2, y-6, "middle"
 			maxChars = int(float64(abs(a.X2-a.X1)-16) / charWidth)
 		}
-		a.Label = ellipsis(e.StartLine, maxChars)
+		a.Label = ellipsis(label, maxChars)
 		l.Arrows = append(l.Arrows, a)
 		y += ladderRow
 	}
@@ -120,7 +132,7 @@ func buildLadder(ev []evidenceView, more int) *ladder {
 	if more > 0 {
 		y += 10
 	}
-	boxW := min(gap-24, 232)
+	boxW := min(gap-24, 2*ladderLeft-16)
 	for i, s := range addrs {
 		l.Lanes = append(l.Lanes, lane{
 			X: x(i), Y1: ladderTop - 10, Y2: y - 14,

@@ -68,27 +68,49 @@ func canonicalNames() map[string]string {
 	}
 }
 
-// listHeaders is the set (lower-case long names) of header fields whose
-// grammar is a comma-separated list, so that several values may share one
-// header line (RFC 3261 §7.3.1). Authentication headers are absent on
-// purpose: their commas separate parameters, not values.
-func listHeaders() map[string]bool {
-	return map[string]bool{
-		"accept": true, "accept-contact": true, "accept-encoding": true,
-		"accept-language": true, "alert-info": true, "allow": true,
-		"allow-events": true, "call-info": true, "contact": true,
-		"content-encoding": true, "content-language": true,
-		"diversion": true, "error-info": true, "history-info": true,
-		"in-reply-to": true, "p-asserted-identity": true,
-		"p-associated-uri": true, "p-preferred-identity": true,
-		"path": true, "proxy-require": true, "reason": true,
-		"record-route": true, "reject-contact": true,
-		"request-disposition": true, "require": true, "route": true,
-		"security-client": true, "security-server": true,
-		"security-verify": true, "service-route": true,
-		"supported": true, "unsupported": true, "via": true,
-		"warning": true,
+// isListKey reports whether the header with lower-case long name key is
+// a comma-separated list, so that several values may share one header
+// line (RFC 3261 §7.3.1). Authentication headers are absent on purpose:
+// their commas separate parameters, not values.
+func isListKey(key string) bool {
+	switch key {
+	case "accept",
+		"accept-contact",
+		"accept-encoding",
+		"accept-language",
+		"alert-info",
+		"allow",
+		"allow-events",
+		"call-info",
+		"contact",
+		"content-encoding",
+		"content-language",
+		"diversion",
+		"error-info",
+		"history-info",
+		"in-reply-to",
+		"p-asserted-identity",
+		"p-associated-uri",
+		"p-preferred-identity",
+		"path",
+		"proxy-require",
+		"reason",
+		"record-route",
+		"reject-contact",
+		"request-disposition",
+		"require",
+		"route",
+		"security-client",
+		"security-server",
+		"security-verify",
+		"service-route",
+		"supported",
+		"unsupported",
+		"via",
+		"warning":
+		return true
 	}
+	return false
 }
 
 // headerKey returns the lower-case long form of a header name, used to
@@ -138,7 +160,7 @@ func CanonicalHeaderName(name string) string {
 // list (Via, Contact, Route, Allow, Supported ...), so that GetAll splits
 // its values. Compact forms are understood.
 func IsListHeader(name string) bool {
-	return listHeaders()[headerKey(name)]
+	return isListKey(headerKey(name))
 }
 
 // CompactForm returns the single-letter compact form of a header name and

@@ -62,7 +62,7 @@ func (m *Message) StartLine() string {
 // other headers the whole value of the first instance is returned.
 func (m *Message) Get(name string) string {
 	key := headerKey(name)
-	list := listHeaders()[key]
+	list := isListKey(key)
 	for _, h := range m.Headers {
 		if h.Name == "" || !sameHeader(h.Name, key) {
 			continue
@@ -95,7 +95,7 @@ func (m *Message) Has(name string) bool {
 // line.
 func (m *Message) GetAll(name string) []string {
 	key := headerKey(name)
-	list := listHeaders()[key]
+	list := isListKey(key)
 	var out []string
 	for _, h := range m.Headers {
 		if h.Name == "" || !sameHeader(h.Name, key) {

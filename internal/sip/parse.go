@@ -23,7 +23,8 @@ type Limits struct {
 	MaxMessageSize int
 	// MaxHeaders bounds the number of header lines (default 256).
 	MaxHeaders int
-	// MaxLineLength bounds one line, folding included (default 8192).
+	// MaxLineLength bounds one line, and one header field as Bytes
+	// writes it ("Name: Value" with folding joined) (default 8192).
 	MaxLineLength int
 }
 
@@ -213,6 +214,18 @@ func validVersionSyntax(v string) bool {
 // parseHeaders appends the header lines to m, joining folded lines.
 func (m *Message) parseHeaders(lines []string, lim Limits) []error {
 	var errs []error
+	// Continuation pieces of the last header are collected and joined
+	// once, so that many folded lines cost linear time.
+	var pieces []string
+	size, valueEmpty := 0, true // of the last header as "Name: Value"
+	flush := func() {
+		if len(pieces) > 0 {
+			h := &m.Headers[len(m.Headers)-1]
+			h.Value = strings.Join(append([]string{h.Value}, pieces...), " ")
+			h.Value = strings.TrimPrefix(h.Value, " ") // empty first value
+			pieces = pieces[:0]
+		}
+	}
 	for n, line := range lines {
 		if line[0] == ' ' || line[0] == '\t' {
 			// Continuation of the previous header (LWS, §7.3.1).
@@ -221,22 +234,24 @@ func (m *Message) parseHeaders(lines []string, lim Limits) []error {
 				m.Headers = append(m.Headers, Header{Value: line})
 				continue
 			}
-			h := &m.Headers[len(m.Headers)-1]
-			add := strings.TrimSpace(line)
+			add := trimLWS(line)
 			if add == "" {
 				continue
 			}
-			if len(h.Value)+1+len(add) > lim.MaxLineLength {
-				errs = append(errs, fmt.Errorf("sip: header %q: folded value exceeds %d bytes: %w", h.Name, lim.MaxLineLength, ErrTooLarge))
+			grow := len(add)
+			if !valueEmpty {
+				grow++ // the joining space
+			}
+			if size+grow > lim.MaxLineLength {
+				errs = append(errs, fmt.Errorf("sip: header %q: folded value exceeds %d bytes: %w", m.Headers[len(m.Headers)-1].Name, lim.MaxLineLength, ErrTooLarge))
 				continue
 			}
-			if h.Value == "" {
-				h.Value = add
-			} else {
-				h.Value += " " + add
-			}
+			size += grow
+			valueEmpty = false
+			pieces = append(pieces, add)
 			continue
 		}
+		flush()
 		if len(m.Headers) >= lim.MaxHeaders {
 			errs = append(errs, fmt.Errorf("sip: more than %d headers: %w", lim.MaxHeaders, ErrTooLarge))
 			break
@@ -248,8 +263,17 @@ func (m *Message) parseHeaders(lines []string, lim Limits) []error {
 			m.Headers = append(m.Headers, Header{Value: line})
 			continue
 		}
-		m.Headers = append(m.Headers, Header{Name: name, Value: strings.TrimSpace(value)})
+		value = trimLWS(value)
+		if len(name)+2+len(value) > lim.MaxLineLength {
+			// Checked as serialised by Bytes ("Name: Value"), so that
+			// whatever Parse accepts, Bytes output is accepted too.
+			errs = append(errs, fmt.Errorf("sip: header %q: line exceeds %d bytes: %w", truncate(name, 64), lim.MaxLineLength, ErrTooLarge))
+			value = value[:max(0, lim.MaxLineLength-len(name)-2)]
+		}
+		m.Headers = append(m.Headers, Header{Name: name, Value: value})
+		size, valueEmpty = len(name)+2+len(value), value == ""
 	}
+	flush()
 	return errs
 }
 
@@ -285,6 +309,10 @@ func parseContentLength(v string) (int, error) {
 	}
 	return int(n), nil
 }
+
+// trimLWS removes leading and trailing SP and HTAB (RFC 3261 §25.1 LWS
+// after unfolding); other bytes are kept as on the wire.
+func trimLWS(s string) string { return strings.Trim(s, " \t") }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

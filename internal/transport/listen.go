@@ -18,6 +18,7 @@ import (
 const (
 	maxListenerConns = 256
 	listenerQueue    = 64
+	handshakeTimeout = 10 * time.Second
 )
 
 // Listener errors callers may match with errors.Is.
@@ -115,7 +116,7 @@ func (l *streamListener) acceptLoop() {
 			_ = c.Close()
 			continue
 		}
-		go l.serve(p, next)
+		go l.serveConn(c, p, next)
 	}
 }
 
@@ -147,6 +148,22 @@ func (l *streamListener) remove(p *peer) {
 	}
 	l.mu.Unlock()
 	_ = p.close()
+}
+
+// serveConn completes a TLS handshake within handshakeTimeout, then serves
+// the connection.
+func (l *streamListener) serveConn(c net.Conn, p *peer, next func() ([]byte, error)) {
+	if tc, ok := c.(*tls.Conn); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			l.remove(p)
+			l.wg.Done()
+			return
+		}
+	}
+	l.serve(p, next)
 }
 
 // serve reads p until it fails. A peer that sends garbage or breaks the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"sync"
+	"unicode/utf8"
 )
 
 // pcapng block types and option codes (draft-ietf-opsawg-pcapng).
@@ -42,9 +43,11 @@ const (
 // IPv4 or IPv6 packet carrying a UDP header (udp) or a TCP header (tcp,
 // tls, ws, wss), with correct lengths and checksums. TCP flows get a
 // synthetic three-way handshake when first seen and consistent per-direction
-// sequence and acknowledgement numbers. For tls, ws and wss the payload is
-// the cleartext SIP message as sipvet saw it above the TLS/WebSocket layer;
-// an EPB comment says so. EPB flags carry the direction (inbound/outbound).
+// sequence and acknowledgement numbers. For tls the payload is the
+// cleartext SIP message as sipvet saw it above TLS. For ws and wss each
+// message is shown inside a cleartext WebSocket frame after a synthetic
+// HTTP Upgrade (subprotocol sip), since Wireshark would otherwise take SIP
+// on an HTTP port for HTTP. EPB comments mark everything synthetic. EPB flags carry the direction (inbound/outbound).
 //
 // A PcapngWriter is safe for concurrent use. Write errors are sticky and
 // reported by Close.
@@ -60,7 +63,8 @@ type flowKey struct{ a, b netip.AddrPort }
 
 // tcpFlow holds the next sequence number of each endpoint of a flow.
 type tcpFlow struct {
-	seq map[netip.AddrPort]uint32
+	client netip.AddrPort
+	seq    map[netip.AddrPort]uint32
 }
 
 // NewPcapngWriter writes the section and interface headers to w and returns
@@ -116,11 +120,23 @@ func (pw *PcapngWriter) Observe(dir Direction, p Packet) {
 		return
 	}
 	comment := ""
-	if p.Transport != "tcp" {
-		comment = "cleartext SIP payload of a " + p.Transport + " connection (TLS/WebSocket framing removed by sipvet)"
-	}
-	f := pw.flow(src, dst, ts)
 	data := p.Data
+	switch p.Transport {
+	case "tcp":
+	case "ws", "wss":
+		comment = "SIP over " + p.Transport + " shown as a cleartext WebSocket frame (TLS removed by sipvet)"
+	default:
+		comment = "cleartext SIP payload of a " + p.Transport + " connection (TLS removed by sipvet)"
+	}
+	f := pw.flow(src, dst, ts, p.Transport)
+	if p.Transport == "ws" || p.Transport == "wss" {
+		data = wsFrame(data, src == f.client)
+	}
+	pw.writeSegments(ts, src, dst, f, data, flags, comment)
+}
+
+// writeSegments writes data from src to dst as one or more TCP segments.
+func (pw *PcapngWriter) writeSegments(ts uint64, src, dst netip.AddrPort, f *tcpFlow, data []byte, flags uint32, comment string) {
 	for first := true; first || len(data) > 0; first = false {
 		n := min(len(data), maxSegment)
 		seg := buildTCP(src, dst, f.seq[src], f.seq[dst], tcpACK|tcpPSH, data[:n])
@@ -130,9 +146,41 @@ func (pw *PcapngWriter) Observe(dir Direction, p Packet) {
 	}
 }
 
-// flow returns the state of the TCP flow between src and dst, writing a
-// synthetic handshake (src as the client) when the flow is new.
-func (pw *PcapngWriter) flow(src, dst netip.AddrPort, ts uint64) *tcpFlow {
+// wsFrame wraps data in one unfragmented WebSocket frame (RFC 6455 §5.2):
+// a text frame when data is UTF-8, else binary. Client frames carry the
+// mask bit with an all-zero key, so the payload bytes stay readable.
+func wsFrame(data []byte, fromClient bool) []byte {
+	op := byte(0x1)
+	if !utf8.Valid(data) {
+		op = 0x2
+	}
+	h := []byte{0x80 | op}
+	mask := byte(0)
+	if fromClient {
+		mask = 0x80
+	}
+	switch n := len(data); {
+	case n < 126:
+		h = append(h, mask|byte(n))
+	case n <= 0xFFFF:
+		h = append(h, mask|126)
+		h = binary.BigEndian.AppendUint16(h, uint16(n))
+	default:
+		h = append(h, mask|127)
+		h = binary.BigEndian.AppendUint64(h, uint64(n))
+	}
+	if fromClient {
+		h = append(h, 0, 0, 0, 0)
+	}
+	return append(h, data...)
+}
+
+// flow returns the state of the TCP flow between src and dst. When the flow
+// is new it writes a synthetic handshake with src as the client: TCP's
+// three-way handshake, plus for ws and wss an HTTP Upgrade exchange with
+// subprotocol sip (RFC 7118), so that Wireshark dissects the frames as SIP
+// on any port.
+func (pw *PcapngWriter) flow(src, dst netip.AddrPort, ts uint64, transport string) *tcpFlow {
 	k := flowKey{src, dst}
 	if dst.Compare(src) < 0 {
 		k = flowKey{dst, src}
@@ -142,12 +190,21 @@ func (pw *PcapngWriter) flow(src, dst netip.AddrPort, ts uint64) *tcpFlow {
 	}
 	// Deterministic initial sequence numbers keep the file reproducible.
 	isnC, isnS := uint32(1000), uint32(5000)
-	f := &tcpFlow{seq: map[netip.AddrPort]uint32{src: isnC + 1, dst: isnS + 1}}
+	f := &tcpFlow{client: src, seq: map[netip.AddrPort]uint32{src: isnC + 1, dst: isnS + 1}}
 	pw.flows[k] = f
 	const note = "synthetic TCP handshake added by sipvet"
 	pw.writeEPB(ts, pw.ipPacket(src, dst, 6, buildTCP(src, dst, isnC, 0, tcpSYN, nil)), 0, note)
 	pw.writeEPB(ts, pw.ipPacket(dst, src, 6, buildTCP(dst, src, isnS, isnC+1, tcpSYN|tcpACK, nil)), 0, note)
 	pw.writeEPB(ts, pw.ipPacket(src, dst, 6, buildTCP(src, dst, isnC+1, isnS+1, tcpACK, nil)), 0, note)
+	if transport == "ws" || transport == "wss" {
+		const wsNote = "synthetic WebSocket handshake added by sipvet (the real request path is not recorded)"
+		req := "GET / HTTP/1.1\r\nHost: " + dst.String() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n"
+		resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n\r\n"
+		pw.writeSegments(ts, src, dst, f, []byte(req), 0, wsNote)
+		pw.writeSegments(ts, dst, src, f, []byte(resp), 0, wsNote)
+	}
 	return f
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -151,6 +152,10 @@ func evidencePackets() []struct {
 		{Sent, Packet{[]byte(strings.Replace(request("ACK", "z9hG4bK-t", 1), "To: <sip:bob@127.0.0.1>", "To: <sip:bob@127.0.0.1>;tag=b2", 1)), tc, ts, "tcp", at(5)}},
 		{Sent, Packet{[]byte(request("MESSAGE", "z9hG4bK-l", 1)), lc, ls, "tls", at(6)}},
 		{Recv, Packet{[]byte(response(202, "Accepted", "MESSAGE", "z9hG4bK-l", 1)), ls, lc, "tls", at(7)}},
+		{Sent, Packet{[]byte(request("REGISTER", "z9hG4bK-w", 1)), "127.0.0.1:40003", "127.0.0.1:8080", "ws", at(8)}},
+		{Recv, Packet{[]byte(response(401, "Unauthorized", "REGISTER", "z9hG4bK-w", 1)), "127.0.0.1:8080", "127.0.0.1:40003", "ws", at(9)}},
+		{Sent, Packet{append([]byte(request("INFO", "z9hG4bK-s", 1)), 0xff), "127.0.0.1:40004", "127.0.0.1:15443", "wss", at(10)}},
+		{Recv, Packet{[]byte(response(200, "OK", "INFO", "z9hG4bK-s", 1)), "127.0.0.1:15443", "127.0.0.1:40004", "wss", at(11)}},
 	}
 }
 
@@ -196,6 +201,10 @@ func TestPcapngStructure(t *testing.T) {
 		}
 		pkt := b.body[20 : 20+capLen]
 		_, _, _, payload := checkIP(t, pkt)
+		opts := options(t, b.body[20+((capLen+3)&^3):])
+		if strings.HasPrefix(string(opts[optComment]), "synthetic") {
+			continue
+		}
 		if len(payload) > 0 {
 			payloads = append(payloads, payload)
 			ts := uint64(binary.LittleEndian.Uint32(b.body[4:]))<<32 | uint64(binary.LittleEndian.Uint32(b.body[8:]))
@@ -203,12 +212,11 @@ func TestPcapngStructure(t *testing.T) {
 			if ts != uint64(want.p.Time.UnixNano()) {
 				t.Errorf("packet %d timestamp %d, want %d", len(payloads), ts, want.p.Time.UnixNano())
 			}
-			opts := options(t, b.body[20+((capLen+3)&^3):])
 			flags := binary.LittleEndian.Uint32(opts[optEPBFlags])
 			if wantFlags := map[Direction]uint32{Sent: 2, Recv: 1}[want.dir]; flags&3 != wantFlags {
 				t.Errorf("packet %d direction flags %d, want %d", len(payloads), flags&3, wantFlags)
 			}
-			if _, ok := opts[optComment]; ok != (want.p.Transport == "tls") {
+			if _, ok := opts[optComment]; ok != (want.p.Transport != "tcp" && want.p.Transport != "udp") {
 				t.Errorf("packet %d (%s): comment present = %v", len(payloads), want.p.Transport, ok)
 			}
 		}
@@ -217,12 +225,19 @@ func TestPcapngStructure(t *testing.T) {
 		t.Fatalf("%d payload packets, want %d", len(payloads), len(evs))
 	}
 	for i, e := range evs {
+		if e.p.Transport == "ws" || e.p.Transport == "wss" {
+			if !bytes.HasSuffix(payloads[i], e.p.Data) || len(payloads[i]) > len(e.p.Data)+14 {
+				t.Errorf("payload %d is not a WebSocket frame of the message", i)
+			}
+			continue
+		}
 		if !bytes.Equal(payloads[i], e.p.Data) {
 			t.Errorf("payload %d differs", i)
 		}
 	}
-	// Two TCP flows, each with a three-packet synthetic handshake.
-	if want := len(evs) + 6; epbs != want {
+	// Four TCP flows, each with a three-packet synthetic handshake, and two
+	// WebSocket upgrades.
+	if want := len(evs) + 4*3 + 2*2; epbs != want {
 		t.Errorf("%d EPBs, want %d", epbs, want)
 	}
 
@@ -354,9 +369,10 @@ func TestPcapngConcurrent(t *testing.T) {
 	}
 }
 
-// TestPcapngTshark is the end-to-end check: tshark must decode the
-// recorded messages as SIP with valid checksums.
-func TestPcapngTshark(t *testing.T) {
+// runTshark decodes a pcapng file and returns, per SIP packet, the fields
+// method|status|cseq-method|ip-cksum|udp-cksum|tcp-cksum|expert-severity.
+func runTshark(t *testing.T, data []byte) [][]string {
+	t.Helper()
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -365,7 +381,7 @@ func TestPcapngTshark(t *testing.T) {
 		t.Skip("tshark not installed")
 	}
 	file := filepath.Join(t.TempDir(), "evidence.pcapng")
-	if err := os.WriteFile(file, writeEvidence(t), 0o644); err != nil {
+	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx := testCtx(t, 60*time.Second)
@@ -383,21 +399,74 @@ func TestPcapngTshark(t *testing.T) {
 		}
 		t.Fatalf("tshark: %v", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	t.Logf("tshark:\n%s", out)
-	want := []string{"OPTIONS|", "|200", "INVITE|", "|100", "|486", "ACK|", "MESSAGE|", "|202"}
-	if len(lines) != len(want) {
-		t.Fatalf("tshark decoded %d SIP packets, want %d", len(lines), len(want))
-	}
-	for i, l := range lines {
+	var rows [][]string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(l, "|")
-		if got := f[0] + "|" + f[1]; got != want[i] {
-			t.Errorf("packet %d: method|status = %q, want %q", i, got, want[i])
+		if len(f) != 7 {
+			t.Fatalf("tshark line %q", l)
 		}
 		for j, name := range []string{"ip", "udp", "tcp"} {
 			if v := f[3+j]; v != "" && v != "1" {
-				t.Errorf("packet %d: %s checksum status %q, want 1 (good)", i, name, v)
+				t.Errorf("%q: %s checksum status %q, want 1 (good)", l, name, v)
 			}
+		}
+		for _, v := range strings.Split(f[6], ",") {
+			if sev, _ := strconv.Atoi(v); sev >= 0x00600000 {
+				t.Errorf("%q: tshark expert severity %#x (warning or worse)", l, sev)
+			}
+		}
+		rows = append(rows, f)
+	}
+	return rows
+}
+
+// TestPcapngTshark is the end-to-end check: tshark must decode the
+// recorded messages as SIP with valid checksums.
+func TestPcapngTshark(t *testing.T) {
+	want := []string{"OPTIONS|", "|200", "INVITE|", "|100", "|486", "ACK|", "MESSAGE|", "|202", "REGISTER|", "|401", "INFO|", "|200"}
+	rows := runTshark(t, writeEvidence(t))
+	if len(rows) != len(want) {
+		t.Fatalf("tshark decoded %d SIP packets, want %d", len(rows), len(want))
+	}
+	for i, f := range rows {
+		if got := f[0] + "|" + f[1]; got != want[i] {
+			t.Errorf("packet %d: method|status = %q, want %q", i, got, want[i])
+		}
+	}
+}
+
+// TestPcapngLiveTshark records real udp, tcp and ws transactions through
+// an Observer and decodes the file with tshark.
+func TestPcapngLiveTshark(t *testing.T) {
+	var buf bytes.Buffer
+	pw, err := NewPcapngWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, tr := range []string{"udp", "tcp", "ws"} {
+		l := listenT(t, tr, "127.0.0.1:0", Options{})
+		branch := "z9hG4bK-live-" + tr
+		runUAS(t, l, func(int, Packet) []string {
+			return []string{response(100, "Trying", "INVITE", branch, 1), response(486, "Busy Here", "INVITE", branch, 1)}
+		})
+		c := dialT(t, targetOf(t, tr, l.Addr()), Options{Observers: []Observer{pw.Observe}})
+		if _, err := Transact(testCtx(t, 5*time.Second), c, []byte(request("INVITE", branch, 1)), Timers{T1: 100 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, "INVITE|", "|100", "|486", "ACK|")
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows := runTshark(t, buf.Bytes())
+	if len(rows) != len(want) {
+		t.Fatalf("tshark decoded %d SIP packets, want %d", len(rows), len(want))
+	}
+	for i, f := range rows {
+		if got := f[0] + "|" + f[1]; got != want[i] {
+			t.Errorf("packet %d: method|status = %q, want %q", i, got, want[i])
 		}
 	}
 }

@@ -191,12 +191,15 @@ func (c *streamConn) Close() error {
 	return c.p.close()
 }
 
-// clientTLSConfig returns the configuration for dialling t.
+// clientTLSConfig returns the configuration for dialling t: cfg with
+// ServerName defaulting to the target host, or when cfg is nil a config
+// that verifies nothing and accepts TLS 1.0 and later.
 func clientTLSConfig(t target.Target, cfg *tls.Config) *tls.Config {
 	if cfg == nil {
-		// A scanner must reach self-signed and misconfigured targets; the
-		// certificate itself is judged by checks, not here.
-		return &tls.Config{InsecureSkipVerify: true, ServerName: t.Host} //nolint:gosec // see above
+		// A scanner must reach self-signed, misconfigured and old targets
+		// (many SIP phones stop at TLS 1.0); certificates and versions are
+		// judged by checks, not here.
+		return &tls.Config{InsecureSkipVerify: true, ServerName: t.Host, MinVersion: tls.VersionTLS10} //nolint:gosec // see above
 	}
 	if cfg.ServerName == "" {
 		cfg = cfg.Clone()

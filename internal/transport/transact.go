@@ -155,7 +155,7 @@ func Transact(ctx context.Context, c Conn, req []byte, tm Timers) (Result, error
 			default:
 				interval = min(2*interval, tm.T2)
 			}
-			nextRetrans = nextRetrans.Add(interval)
+			nextRetrans = time.Now().Add(interval) // the timer restarts when it fires
 			continue
 		}
 		resp, _ := sip.Parse(pkt.Data)

@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/sipvet/sipvet/internal/sip"
@@ -298,5 +297,3 @@ func ctxErr(err error) error {
 
 // isClosed reports whether err comes from using a closed socket.
 func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
-
-func portString(p uint16) string { return strconv.Itoa(int(p)) }

@@ -18,8 +18,9 @@ type udpSocket struct {
 	opts  Options
 	lim   sip.Limits
 	local string
-	// sem serialises Recv, since the read deadline is per socket.
+	// sem serialises Recv and wmu sends, since deadlines are per socket.
 	sem       chan struct{}
+	wmu       sync.Mutex
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -61,6 +62,8 @@ func (s *udpSocket) recv(ctx context.Context) (Packet, error) {
 }
 
 func (s *udpSocket) sendTo(ctx context.Context, data []byte, dst netip.AddrPort) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	err := withDeadline(ctx, s.pc, false, func() error {
 		_, err := s.pc.WriteToUDPAddrPort(data, dst)
 		return err
