@@ -159,9 +159,8 @@ func parseTargets(args []string, file string) ([]target.Target, error) {
 
 // scanExtras lets demo adjust the engine configuration.
 type scanExtras struct {
-	timers    *transport.Timers
-	quiet     bool
-	summaryTo io.Writer
+	timers *transport.Timers
+	quiet  bool
 }
 
 // runScan runs an active audit and writes its outputs.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -192,12 +193,17 @@ type Check interface {
 }
 
 // All returns every check in item order. The list is explicit, not filled by
-// init side effects, so that it can be read and tested.
+// init side effects: each area keeps its own list (server checks, UA and
+// media checks, infrastructure checks) and All merges them by item number.
 func All() []Check {
-	return []Check{
-		registerNoAuth{},
-		fingerprint{},
+	var all []Check
+	for _, group := range [][]Check{
+		serverChecks(),
+	} {
+		all = append(all, group...)
 	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Info().Item < all[j].Info().Item })
+	return all
 }
 
 // Select returns the checks whose id matches any of the patterns, keeping

@@ -17,7 +17,7 @@ import (
 const (
 	// HostileGarbage answers every datagram with random non-SIP bytes.
 	HostileGarbage = "garbage"
-	// HostileHuge answers with a 64 KiB response-looking blob whose header
+	// HostileHuge answers with a 64 KiB (65507-byte, the UDP maximum) response-looking blob whose header
 	// section never ends.
 	HostileHuge = "huge"
 	// HostileSilent never answers.
@@ -37,7 +37,9 @@ const (
 	FloodCopies = 50
 	// hostileMaxRequests bounds how many datagrams one server answers.
 	hostileMaxRequests = 200
-	hugeSize           = 64 * 1024
+	// hugeSize is the largest UDP payload over IPv4 (65535 - 8 - 20),
+	// just under 64 KiB.
+	hugeSize = 65507
 )
 
 // HostileModes returns the modes HostileServer accepts.
@@ -148,10 +150,10 @@ func hugeBlob(req []byte) []byte {
 		}
 	}
 	line := "X-Filler: " + strings.Repeat("A", 1000) + "\r\n"
-	for b.Len()+len(line) <= hugeSize-16 {
+	for b.Len()+len(line) <= hugeSize {
 		b.WriteString(line)
 	}
-	for b.Len() < hugeSize-16 {
+	for b.Len() < hugeSize {
 		b.WriteByte('B')
 	}
 	return []byte(b.String())
