@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sipvet/sipvet/internal/check"
+	"github.com/sipvet/sipvet/internal/finding"
 	"github.com/sipvet/sipvet/internal/kb"
 )
 
@@ -95,7 +96,7 @@ func writeItemsJSON(w io.Writer, items []kb.Item) error {
 		Items  []itemJSON `json:"items"`
 	}{Schema: "sipvet.items/v1"}
 	for _, it := range items {
-		checks := check.ForItem(check.All(), it.Number)
+		checks := checkIDs(it.Number)
 		if checks == nil {
 			checks = []string{}
 		}
@@ -175,10 +176,36 @@ func writeItemDetail(w io.Writer, it kb.Item, lang string) error {
 	if len(it.References) > 0 {
 		fmt.Fprintf(w, "%s  %s\n", label("References", "参考文献"), strings.Join(it.References, ", "))
 	}
-	checks := check.ForItem(check.All(), it.Number)
+	checks := checkIDs(it.Number)
 	if len(checks) == 0 {
 		checks = []string{label("(none yet)", "(まだありません)")}
 	}
 	_, err := fmt.Fprintf(w, "%s  %s\n", label("Checks", "チェック"), strings.Join(checks, ", "))
 	return err
+}
+
+// catalogue lists the checks of every mode. Packages other than check add
+// their own lists here (harness, capture, fuzz, crack).
+func catalogue() []finding.CheckRef {
+	var refs []finding.CheckRef
+	for _, c := range check.All() {
+		i := c.Info()
+		for _, m := range i.Modes {
+			refs = append(refs, finding.CheckRef{Item: i.Item, ID: i.ID, TitleEN: i.TitleEN, TitleJA: i.TitleJA, Mode: string(m)})
+		}
+	}
+	return refs
+}
+
+// checkIDs returns the distinct check ids of item n in catalogue order.
+func checkIDs(n int) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range catalogue() {
+		if r.Item == n && !seen[r.ID] {
+			seen[r.ID] = true
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
 }

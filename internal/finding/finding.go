@@ -246,3 +246,14 @@ func (r *Run) FailsAt(threshold Severity) bool {
 	}
 	return false
 }
+
+// CheckRef names a check of any mode for catalogues (sipvet items, SARIF
+// rules): every producing package (check, harness, capture, fuzz, crack)
+// lists its checks with it.
+type CheckRef struct {
+	Item    int
+	ID      string
+	TitleEN string
+	TitleJA string
+	Mode    string
+}

@@ -51,8 +51,6 @@ func (t *nonceTable) issue(nonce string, now time.Time) {
 
 func (t *nonceTable) get(nonce string) *nonceState { return t.m[nonce] }
 
-func (t *nonceTable) len() int { return len(t.m) }
-
 // newNonce returns 128 random bits in hex.
 func newNonce(r io.Reader) string {
 	b := make([]byte, 16)

@@ -51,7 +51,7 @@ type FlagInfo struct {
 // Adding a flaw to the lab means adding one line here and one branch where it
 // is consulted.
 func FlagHelp() []FlagInfo {
-	return []FlagInfo{
+	flags := []FlagInfo{
 		{FlagRegisterNoAuth, "REGISTER without credentials is accepted and the binding stored, for any AOR; off: 401 challenge"},
 		{FlagUnexpectedBody, "INVITE with an unsupported Content-Type/Content-Disposition (image/jpeg, render) is answered 200; off: 415"},
 		{FlagViaReflection, "UDP responses go to the Via sent-by address when the Via has no rport; off: always to the packet source"},
@@ -63,6 +63,8 @@ func FlagHelp() []FlagInfo {
 		{FlagURIMismatch, "Authorization uri different from the Request-URI is accepted; off: 400"},
 		{FlagVersionBanner, "Server/User-Agent carry product, version and OS (sipvet-lab/1.0.3 (Linux)); off: \"sipvet-lab\""},
 	}
+	slices.SortFunc(flags, func(a, b FlagInfo) int { return strings.Compare(a.Name, b.Name) })
+	return flags
 }
 
 // FlagNames returns the name of every switchable flag, sorted.
@@ -71,7 +73,6 @@ func FlagNames() []string {
 	for _, f := range FlagHelp() {
 		names = append(names, f.Name)
 	}
-	slices.Sort(names)
 	return names
 }
 

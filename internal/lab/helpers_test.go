@@ -150,16 +150,3 @@ func wantStatus(t testing.TB, resp *sip.Message, codes ...int) {
 func hardened(vulns ...string) lab.Options {
 	return lab.Options{Profile: lab.ProfileHardened, Vulns: vulns}
 }
-
-// registerAuth registers user at the lab with digest (two round trips) and
-// returns the final response.
-func (c *client) registerAuth(user, password string, expires string) *sip.Message {
-	c.t.Helper()
-	req := c.request("REGISTER", c.labURI(""), user, c.labURI(user))
-	req.Set("Expires", expires)
-	resp := c.do(req)
-	if resp.StatusCode == 401 {
-		resp = c.do(c.authorize(req, resp, user, password))
-	}
-	return resp
-}

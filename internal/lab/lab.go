@@ -226,6 +226,9 @@ func (l *Lab) Targets() []string { return slices.Clone(l.targets) }
 // Flags returns the active vulnerability flags, sorted.
 func (l *Lab) Flags() []string { return slices.Clone(l.flagList) }
 
+// Users returns a copy of the accounts the lab authenticates.
+func (l *Lab) Users() map[string]string { return maps.Clone(l.users) }
+
 // Realm returns the digest realm.
 func (l *Lab) Realm() string { return l.realm }
 

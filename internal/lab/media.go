@@ -61,8 +61,6 @@ type media struct {
 	mu     sync.Mutex
 	remote netip.AddrPort
 	src    recvStats
-	sent   uint32
-	octets uint32
 	lastSR uint32
 	srAt   time.Time
 }
@@ -310,16 +308,9 @@ func (m *media) toneLoop(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		if err := m.rtpL.SendTo(ctx, b, dst.String()); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			continue
+		if err := m.rtpL.SendTo(ctx, b, dst.String()); err != nil && ctx.Err() != nil {
+			return
 		}
-		m.mu.Lock()
-		m.sent++
-		m.octets += uint32(len(m.payload))
-		m.mu.Unlock()
 	}
 }
 
