@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -179,7 +180,7 @@ func (l *Lab) validate(in *inbound) *sip.Message {
 		for _, v := range req.GetAll("Require") {
 			for _, tag := range sip.SplitList(v) {
 				tag = strings.ToLower(strings.TrimSpace(tag))
-				if tag != "" && !contains(supported(), tag) {
+				if tag != "" && !slices.Contains(supported(), tag) {
 					bad = append(bad, tag)
 				}
 			}
@@ -191,15 +192,6 @@ func (l *Lab) validate(in *inbound) *sip.Message {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // options answers OPTIONS for the lab and its users, and forwards it to
