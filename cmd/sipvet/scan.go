@@ -218,8 +218,9 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 
 	// Journal: results are on disk as soon as they exist.
 	jpath := sf.journalPath
+	defaultJournal := false
 	if jpath == "" && of.out != "" {
-		jpath = of.out + ".journal"
+		jpath, defaultJournal = of.out+".journal", true
 	}
 	done := map[string]bool{}
 	if sf.resume {
@@ -308,7 +309,8 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 		}
 		return fmt.Errorf("scan interrupted: %w%s", scanErr, where)
 	}
-	if jpath != "" && of.out != "" {
+	if defaultJournal {
+		// The report holds everything; a journal the user named is kept.
 		_ = os.Remove(jpath)
 	}
 	if run.FailsAt(failOn) {
