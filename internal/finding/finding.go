@@ -110,6 +110,9 @@ type Evidence struct {
 	Src       string    `json:"src"`
 	Dst       string    `json:"dst"`
 	Data      string    `json:"data"`
+	// Encoding is "base64" when Data holds bytes that are not valid UTF-8,
+	// base64-encoded; empty for text.
+	Encoding string `json:"encoding,omitempty"`
 	// Note is an optional human remark ("liveness probe", "source B").
 	Note string `json:"note,omitempty"`
 }

@@ -1,7 +1,10 @@
 package transport
 
 import (
+	"encoding/base64"
+	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/sipvet/sipvet/internal/finding"
 )
@@ -9,9 +12,15 @@ import (
 // EvidenceLog collects observed messages as finding.Evidence, so that each
 // check can take the exchanges it caused. It is safe for concurrent use.
 type EvidenceLog struct {
-	mu  sync.Mutex
-	evs []finding.Evidence
+	mu      sync.Mutex
+	evs     []finding.Evidence
+	dropped int
 }
+
+// MaxEvidence is how many messages an EvidenceLog keeps between two Takes;
+// further ones are counted, and the complete traffic is in the evidence
+// pcapng. It keeps results files bounded for checks that send many requests.
+const MaxEvidence = 600
 
 // NewEvidenceLog returns an empty log.
 func NewEvidenceLog() *EvidenceLog { return &EvidenceLog{} }
@@ -24,10 +33,19 @@ func (l *EvidenceLog) Observe(dir Direction, p Packet) {
 		Transport: p.Transport,
 		Src:       p.Src,
 		Dst:       p.Dst,
-		Data:      string(p.Data),
+	}
+	if utf8.Valid(p.Data) {
+		ev.Data = string(p.Data)
+	} else {
+		// JSON strings cannot carry arbitrary bytes: keep them exact.
+		ev.Data, ev.Encoding = base64.StdEncoding.EncodeToString(p.Data), "base64"
 	}
 	l.mu.Lock()
-	l.evs = append(l.evs, ev)
+	if len(l.evs) < MaxEvidence {
+		l.evs = append(l.evs, ev)
+	} else {
+		l.dropped++
+	}
 	l.mu.Unlock()
 }
 
@@ -37,7 +55,10 @@ func (l *EvidenceLog) Take() []finding.Evidence {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	evs := l.evs
-	l.evs = nil
+	if l.dropped > 0 {
+		evs = append(evs, finding.Evidence{Note: fmt.Sprintf("%d further messages omitted (kept the first %d; all are in --evidence-pcap)", l.dropped, MaxEvidence)})
+	}
+	l.evs, l.dropped = nil, 0
 	if evs == nil {
 		evs = []finding.Evidence{}
 	}

@@ -31,3 +31,22 @@ func TestEvidenceLog(t *testing.T) {
 		t.Errorf("Len after Take = %d", l.Len())
 	}
 }
+
+func TestEvidenceLogBinaryAndCap(t *testing.T) {
+	l := NewEvidenceLog()
+	l.Observe(Sent, Packet{Data: []byte{0xff, 0x00, 'S', 'I', 'P'}, Transport: "udp"})
+	evs := l.Take()
+	if len(evs) != 1 || evs[0].Encoding != "base64" || evs[0].Data != "/wBTSVA=" {
+		t.Fatalf("binary evidence = %+v", evs)
+	}
+	for i := 0; i < MaxEvidence+5; i++ {
+		l.Observe(Recv, Packet{Data: []byte("OPTIONS sip:x SIP/2.0\r\n\r\n")})
+	}
+	evs = l.Take()
+	if len(evs) != MaxEvidence+1 || evs[MaxEvidence].Note == "" {
+		t.Fatalf("capped log: %d entries, last %+v", len(evs), evs[len(evs)-1])
+	}
+	if len(l.Take()) != 0 {
+		t.Error("Take did not reset the log")
+	}
+}

@@ -1,0 +1,45 @@
+package capture
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Proto is the transport protocol of a Packet.
+type Proto uint8
+
+// Transport protocols.
+const (
+	UDP Proto = iota + 1
+	TCP
+)
+
+// String returns "udp" or "tcp".
+func (p Proto) String() string {
+	switch p {
+	case UDP:
+		return "udp"
+	case TCP:
+		return "tcp"
+	}
+	return "?"
+}
+
+// Packet is one transport-layer segment or datagram taken from a capture,
+// after link-layer decoding and IP reassembly.
+type Packet struct {
+	// Index is the 1-based number of the frame in the capture.
+	Index int64
+	// Time is the capture time stamp.
+	Time time.Time
+	// Proto is UDP or TCP.
+	Proto Proto
+	// Src and Dst are the transport addresses.
+	Src, Dst netip.AddrPort
+	// Payload is the UDP payload or TCP segment data. The analyser copies
+	// what it keeps: the reader may reuse the buffer.
+	Payload []byte
+	// Seq, SYN, FIN and RST are set for TCP.
+	Seq           uint32
+	SYN, FIN, RST bool
+}
