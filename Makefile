@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 4s
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $$($(GO) env GOPATH)/bin/staticcheck)
 
-.PHONY: all build test lint unit fuzz-smoke bench demo clean
+.PHONY: all build test lint unit fuzz-smoke bench bench-peers demo clean
 
 all: build
 
@@ -28,6 +28,10 @@ fuzz-smoke:
 ## bench: Go benchmarks (side-by-side peer benchmarks live in scripts/bench-peers.sh)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+## bench-peers: side-by-side peer benchmarks (svwar vs sipvet enum on kamailio; not run in CI)
+bench-peers:
+	scripts/bench-enum.sh
 
 demo:
 	$(GO) run ./cmd/sipvet demo

@@ -9,8 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sipvet/sipvet/internal/capture"
 	"github.com/sipvet/sipvet/internal/check"
+	"github.com/sipvet/sipvet/internal/crack"
 	"github.com/sipvet/sipvet/internal/finding"
+	"github.com/sipvet/sipvet/internal/fuzz"
 	"github.com/sipvet/sipvet/internal/kb"
 )
 
@@ -193,6 +196,12 @@ func catalogue() []finding.CheckRef {
 		for _, m := range i.Modes {
 			refs = append(refs, finding.CheckRef{Item: i.Item, ID: i.ID, TitleEN: i.TitleEN, TitleJA: i.TitleJA, Mode: string(m)})
 		}
+	}
+	refs = append(refs, crack.Check())
+	refs = append(refs, fuzz.CheckRefs()...)
+	refs = append(refs, harnessCatalogue()...)
+	for _, c := range capture.Checks() {
+		refs = append(refs, finding.CheckRef{Item: c.Item, ID: c.ID, TitleEN: c.TitleEN, TitleJA: c.TitleJA, Mode: string(check.ModePcap)})
 	}
 	return refs
 }

@@ -95,41 +95,15 @@ Start with:  sipvet demo
 	root.AddCommand(
 		a.demoCmd(),
 		a.scanCmd(),
-		a.notYet("harness", "act as registrar/proxy for a device under test and audit its client side",
-			"sipvet harness --listen udp://0.0.0.0:5060 --checks ipa02,ipa15"),
-		a.notYet("pcap FILE...", "passive audit of pcap/pcapng captures; extract audio, keys and digests",
-			"sipvet pcap call.pcapng --extract-audio out/"),
-		a.notYet("fuzz TARGET", "item 12: fuzz campaign with liveness monitoring and reproducers",
-			"sipvet fuzz udp://192.0.2.10:5060 --allow fuzz --max-cases 10000"),
-		a.notYet("replay CASE...", "replay saved fuzz cases and reproducers",
-			"sipvet replay repro/case-000123"),
-		a.notYet("crack", "offline digest password cracking from a capture or a hash file",
-			"sipvet crack --pcap login.pcapng --wordlist words.txt"),
-		a.notYet("enum TARGET", "extension/ID enumeration (item 19)",
-			"sipvet enum udp://192.0.2.10:5060 --range 1000-2999"),
+		a.harnessCmd(),
+		a.pcapCmd(),
+		a.fuzzCmd(),
+		a.replayCmd(),
+		a.crackCmd(),
+		a.enumCmd(),
 		a.labCmd(),
 		a.itemsCmd(),
 		a.reportCmd(),
 	)
 	return root
-}
-
-// notYet is a command that later work fills; it explains itself and exits 2.
-func (a *app) notYet(use, short, example string) *cobra.Command {
-	name := strings.Fields(use)[0]
-	return &cobra.Command{
-		Use:                use,
-		Short:              short + " (not implemented yet)",
-		Long:               short + ".\n\nThis command is part of sipvet's design (SPEC §2) but is not implemented in this version.",
-		Example:            "  " + example,
-		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, x := range args {
-				if x == "-h" || x == "--help" {
-					return cmd.Help()
-				}
-			}
-			return fmt.Errorf("'sipvet %s' is not implemented yet", name)
-		},
-	}
 }

@@ -42,7 +42,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad lang", []string{"items", "--lang", "fr"}, "unknown --lang"},
 		{"bad item", []string{"items", "23"}, "no item"},
 		{"missing results", []string{"report", "/nonexistent/r.json"}, "read results"},
-		{"not implemented", []string{"pcap", "x.pcap"}, "not implemented yet"},
+		{"unreadable capture", []string{"pcap", "/nonexistent/x.pcap"}, "no capture could be read"},
 		{"bad fail-on", []string{"scan", "udp://127.0.0.1", "--fail-on", "extreme"}, "unknown severity"},
 	}
 	for _, c := range cases {
@@ -191,7 +191,7 @@ func TestResume(t *testing.T) {
 	out := filepath.Join(dir, "r.json")
 	// First run: only one check, journal kept by pointing --journal elsewhere
 	// than the default (a complete run with --out removes its default journal).
-	code, _, stderr := sipvet(t, "scan", targets[0], "--checks", "ipa19", "--journal", journal, "--format", "json", "-o", filepath.Join(dir, "first.json"), "--fail-on", "none")
+	code, _, stderr := sipvet(t, "scan", targets[0], "--checks", "ipa19.fingerprint", "--journal", journal, "--format", "json", "-o", filepath.Join(dir, "first.json"), "--fail-on", "none")
 	if code != 0 {
 		t.Fatalf("first run: exit %d: %s", code, stderr)
 	}

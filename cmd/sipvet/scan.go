@@ -51,6 +51,9 @@ type scanFlags struct {
 	evidencePcap, journalPath string
 	resume, progress, verbose bool
 	noLiveness                bool
+	discover                  discoverFlags
+	infra                     infraFlags
+	auth                      authFlags
 }
 
 func (s *scanFlags) register(cmd *cobra.Command) {
@@ -73,6 +76,9 @@ func (s *scanFlags) register(cmd *cobra.Command) {
 	f.BoolVar(&s.progress, "progress", false, "report progress on standard error (a bar on a terminal, plain lines otherwise)")
 	f.BoolVar(&s.noLiveness, "no-liveness", false, "do not probe the target's liveness around disruptive checks")
 	f.BoolVarP(&s.verbose, "verbose", "v", false, "log what happens (slog) on standard error")
+	s.infra.register(f)
+	s.discover.register(f)
+	s.auth.register(f)
 }
 
 func (a *app) scanCmd() *cobra.Command {
@@ -108,10 +114,17 @@ Exit status: 0 no vulnerable result at or above --fail-on, 1 there is one,
 			if err != nil {
 				return err
 			}
+			targets, ex, err := a.discoverTargets(cmd.Context(), targets, &sf)
+			if err != nil {
+				return err
+			}
+			if len(targets) == 0 && ex != nil {
+				return a.writeEmptySweep(ex.sweep, &of)
+			}
 			if len(targets) == 0 {
 				return usagef("no target given (see 'sipvet scan --help')")
 			}
-			return a.runScan(cmd.Context(), targets, &sf, &of, nil)
+			return a.runScan(cmd.Context(), targets, &sf, &of, ex)
 		},
 	}
 	sf.register(cmd)
@@ -161,6 +174,7 @@ func parseTargets(args []string, file string) ([]target.Target, error) {
 type scanExtras struct {
 	timers *transport.Timers
 	quiet  bool
+	sweep  *check.Sweep // set by --discover
 }
 
 // runScan runs an active audit and writes its outputs.
@@ -191,6 +205,9 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 	checks, err := check.Select(all, sf.checks)
 	if err != nil {
 		return usageError{err}
+	}
+	if ex != nil && ex.sweep != nil {
+		checks = withSweep(checks, ex.sweep)
 	}
 	allow := append([]string{}, sf.allow...)
 	switch sf.profile {
@@ -276,6 +293,12 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 		User: sf.user, Password: sf.password, Allow: allow, SourceA: sf.sourceA, SourceB: sf.sourceB,
 		CheckTimeout: sf.checkTimeout, Liveness: !sf.noLiveness, Done: done, UserAgent: "sipvet/" + version,
 		Reveal: of.reveal, Transport: topts, Log: logger,
+	}
+	if cfg.Infra, err = sf.infra.options(); err != nil {
+		return err
+	}
+	if err := sf.auth.apply(&cfg); err != nil {
+		return err
 	}
 	cfg.Timers = transport.DefaultTimers()
 	cfg.Timers.Timeout = sf.timeout

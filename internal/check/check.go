@@ -50,11 +50,12 @@ const (
 	AllowDisruptive = "disruptive"
 	AllowSNMPWrite  = "snmp-write"
 	AllowReboot     = "reboot"
+	AllowFuzz       = "fuzz"
 )
 
 // AllowNames lists every opt-in name.
 func AllowNames() []string {
-	return []string{AllowDoS, AllowBruteforce, AllowDisruptive, AllowSNMPWrite, AllowReboot}
+	return []string{AllowDoS, AllowBruteforce, AllowDisruptive, AllowSNMPWrite, AllowReboot, AllowFuzz}
 }
 
 // Info describes a check: what it covers and what it needs.
@@ -172,6 +173,17 @@ type Env struct {
 	UserAgent string
 	// Reveal disables masking of recovered secrets.
 	Reveal bool
+	// Infra configures the infrastructure checks (items 17–20): extra
+	// ports, MAC addresses, credentials (see InfraOptions).
+	Infra InfraOptions
+	// Wordlist and GuessMask are the candidate passwords of online guessing
+	// (ipa03.online-guess); GuessLimit bounds the attempts (0 = default).
+	Wordlist   []string
+	GuessMask  string
+	GuessLimit int
+	// OtherUser is a second existing account name for cross-account checks
+	// (ipa14.username-mismatch); it is never modified.
+	OtherUser string
 }
 
 // Mask masks a secret unless Reveal is set.
@@ -199,6 +211,10 @@ func All() []Check {
 	var all []Check
 	for _, group := range [][]Check{
 		serverChecks(),
+		uaChecks(),
+		authChecks(),
+		infraChecks(),
+		server2Checks(),
 	} {
 		all = append(all, group...)
 	}

@@ -3,6 +3,7 @@ package check
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sipvet/sipvet/internal/finding"
@@ -82,33 +83,41 @@ func TestJudgeFingerprint(t *testing.T) {
 
 func TestSelect(t *testing.T) {
 	all := All()
+	ids := func(cs []Check) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Info().ID)
+		}
+		return out
+	}
 	cases := []struct {
+		name     string
 		patterns []string
-		want     []string
+		match    func(Info) bool
 	}{
-		{nil, []string{"ipa01.register-noauth", "ipa19.fingerprint"}},
-		{[]string{"ipa19"}, []string{"ipa19.fingerprint"}},
-		{[]string{"1"}, []string{"ipa01.register-noauth"}},
-		{[]string{"ipa01.*", "19"}, []string{"ipa01.register-noauth", "ipa19.fingerprint"}},
-		{[]string{"IPA19.FINGERPRINT"}, []string{"ipa19.fingerprint"}},
+		{"all", nil, func(Info) bool { return true }},
+		{"item by id", []string{"ipa19"}, func(i Info) bool { return i.Item == 19 }},
+		{"item by number", []string{"1"}, func(i Info) bool { return i.Item == 1 }},
+		{"glob and number", []string{"ipa01.*", "19"}, func(i Info) bool { return i.Item == 1 || i.Item == 19 }},
+		{"exact id, any case", []string{"IPA19.FINGERPRINT"}, func(i Info) bool { return i.ID == "ipa19.fingerprint" }},
+		{"duplicates collapse", []string{"ipa01.register-noauth", "ipa01.register-noauth"}, func(i Info) bool { return i.ID == "ipa01.register-noauth" }},
 	}
 	for _, c := range cases {
-		got, err := Select(all, c.patterns)
-		if err != nil {
-			t.Fatalf("Select(%v): %v", c.patterns, err)
-		}
-		var ids []string
-		for _, x := range got {
-			ids = append(ids, x.Info().ID)
-		}
-		if len(ids) != len(c.want) {
-			t.Fatalf("Select(%v) = %v, want %v", c.patterns, ids, c.want)
-		}
-		for i := range ids {
-			if ids[i] != c.want[i] {
-				t.Errorf("Select(%v) = %v, want %v", c.patterns, ids, c.want)
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Select(all, c.patterns)
+			if err != nil {
+				t.Fatalf("Select(%v): %v", c.patterns, err)
 			}
-		}
+			var want []Check
+			for _, x := range all {
+				if c.match(x.Info()) {
+					want = append(want, x)
+				}
+			}
+			if len(want) == 0 || strings.Join(ids(got), ",") != strings.Join(ids(want), ",") {
+				t.Errorf("Select(%v) = %v, want %v", c.patterns, ids(got), ids(want))
+			}
+		})
 	}
 	if _, err := Select(all, []string{"ipa99.nothing"}); err == nil {
 		t.Error("Select of an unknown id gave no error")

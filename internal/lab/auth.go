@@ -71,12 +71,16 @@ type authDecision struct {
 
 // challenge builds a 401 with a fresh nonce. l.mu is held.
 func (l *Lab) challenge(req *sip.Message, stale bool) *sip.Message {
-	nonce := newNonce(l.rand)
+	nonce := l.authNonce()
 	l.nonces.issue(nonce, l.now())
 	ch := digest.Challenge{Scheme: "Digest", Realm: l.realm, Nonce: nonce, Algorithm: digest.MD5,
 		QOP: []string{digest.QOPAuth}, Stale: stale}
+	if !l.on(FlagNoIntegrity) {
+		ch.QOP = append(ch.QOP, digest.QOPAuthInt)
+	}
 	resp := sip.NewResponse(req, 401, "Unauthorized")
 	resp.Add("WWW-Authenticate", ch.String())
+	l.addStrongChallenge(resp, ch)
 	return resp
 }
 
@@ -85,6 +89,9 @@ func (l *Lab) challenge(req *sip.Message, stale bool) *sip.Message {
 // individual checks. l.mu is held.
 func (l *Lab) authenticate(in *inbound) authDecision {
 	req := in.msg
+	if deny := l.guessLocked(in); deny != nil {
+		return authDecision{deny: deny}
+	}
 	hdr := req.Get("Authorization")
 	if hdr == "" {
 		hdr = req.Get("Proxy-Authorization")
@@ -96,7 +103,7 @@ func (l *Lab) authenticate(in *inbound) authDecision {
 	if err != nil {
 		return authDecision{deny: sip.NewResponse(req, 400, "Malformed Authorization")}
 	}
-	if !strings.EqualFold(cred.Scheme, "Digest") || cred.Realm != l.realm {
+	if !strings.EqualFold(cred.Scheme, "Digest") || (cred.Realm != l.realm && !l.foreignRealmOK(cred, req)) {
 		return authDecision{deny: l.challenge(req, false)}
 	}
 	password, known := l.users[cred.Username]
@@ -120,7 +127,11 @@ func (l *Lab) authenticate(in *inbound) authDecision {
 		return authDecision{deny: sip.NewResponse(req, 400, "Bad Credentials")}
 	}
 	if !ok {
+		l.guessFailed(in, cred.Username)
 		return authDecision{deny: sip.NewResponse(req, 403, "Forbidden")}
+	}
+	if cred.QOP == "" && !l.on(FlagQopDowngrade) {
+		return authDecision{deny: l.challenge(req, false)}
 	}
 	if !l.on(FlagUserMismatch) && cred.Username != claimedUser(req) {
 		return authDecision{deny: sip.NewResponse(req, 403, "Username Mismatch")}

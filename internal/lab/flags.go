@@ -30,6 +30,17 @@ const (
 	FlagUserMismatch        = "14.user-mismatch"
 	FlagURIMismatch         = "14.uri-mismatch"
 	FlagVersionBanner       = "19.version-banner"
+	FlagNoIntegrity         = "04.no-integrity"
+	FlagRouteRelay          = "06.route-relay"
+	FlagReferTrigger        = "07.refer-trigger"
+	FlagAddressLoop         = "16.address-loop"
+	FlagUserEnum            = "19.user-enum"
+	FlagOnlineGuess         = "03.online-guess"
+	FlagPredictableIDs      = "13.predictable-ids"
+	FlagCSeqBump            = "13.cseq-bump"
+	FlagRealmMismatch       = "14.realm-mismatch"
+	FlagQopDowngrade        = "14.qop-downgrade"
+	FlagMD5Only             = "14.md5-only"
 )
 
 // ErrUnknownFlag is wrapped when Options.Vulns names no known flag or item.
@@ -61,6 +72,17 @@ func FlagHelp() []FlagInfo {
 		{FlagUnchallengedMethods, "INVITE (also to outside numbers), MESSAGE, SUBSCRIBE and REFER are served without a challenge; off: 401"},
 		{FlagUserMismatch, "Authorization username different from the To (REGISTER) or From user is accepted; off: 403"},
 		{FlagURIMismatch, "Authorization uri different from the Request-URI is accepted; off: 400"},
+		{FlagNoIntegrity, "digest challenges offer qop=auth only, so nothing protects message bodies over cleartext; off: auth and auth-int offered"},
+		{FlagRouteRelay, "a request whose top Route names another address is relayed there statelessly (open relay); off: Route ignored"},
+		{FlagReferTrigger, "an accepted out-of-dialog REFER makes the lab send an INVITE to the Refer-To URI (loopback only); off: no call"},
+		{FlagAddressLoop, "a request whose Via or Record-Route names the lab itself, or a Via naming a broadcast address, stalls the lab for 3 s; off: answered normally"},
+		{FlagUserEnum, "OPTIONS to an unknown user gets 404 while known users get 200 (enumerable); off: 200 for every user"},
+		{FlagOnlineGuess, "any number of wrong passwords is answered at full speed; off: 5 failures from one address for a user lock that address out for 60 s (403)"},
+		{FlagPredictableIDs, "To-tags and nonces are counters (nonces prefixed with the time); off: 64/128 random bits"},
+		{FlagCSeqBump, "the CSeq of a REGISTER is recorded before authentication, so a spoofed high CSeq blocks the next refresh (500); off: only accepted REGISTERs count"},
+		{FlagRealmMismatch, "credentials for another realm are verified with that realm and accepted; off: challenged again"},
+		{FlagQopDowngrade, "an answer without qop is accepted although qop was offered; off: challenged again"},
+		{FlagMD5Only, "challenges offer MD5 only; off: SHA-256 first, then MD5 (RFC 8760)"},
 		{FlagVersionBanner, "Server/User-Agent carry product, version and OS (sipvet-lab/1.0.3 (Linux)); off: \"sipvet-lab\""},
 	}
 	slices.SortFunc(flags, func(a, b FlagInfo) int { return strings.Compare(a.Name, b.Name) })

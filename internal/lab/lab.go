@@ -97,6 +97,10 @@ type Lab struct {
 	nonces   *nonceTable
 	calls    map[string]*call
 	txs      *txCache
+	// authx is the state of the auth-area flags (vuln_auth.go).
+	authx authExtras
+	// stallUntil is when a simulated address loop ends (16.address-loop).
+	stallUntil time.Time
 }
 
 // Start resolves the profile and flags, opens every listener and starts

@@ -108,6 +108,7 @@ func sameContact(a, b string) bool { return strings.EqualFold(a, b) }
 // register is the registrar (RFC 3261 §10.3). l.mu is held.
 func (l *Lab) register(in *inbound) *sip.Message {
 	req := in.msg
+	l.cseqPreAuth(req)
 	if !l.on(FlagRegisterNoAuth) || hasCredentials(req) {
 		if d := l.authenticate(in); d.deny != nil {
 			return d.deny
@@ -135,6 +136,9 @@ func (l *Lab) register(in *inbound) *sip.Message {
 		contacts = append(contacts, sip.SplitList(v)...)
 	}
 	seq, _, _ := req.CSeq()
+	if resp := l.cseqOutOfOrder(req, aor, seq); resp != nil && len(contacts) > 0 {
+		return resp
+	}
 	for _, c := range contacts {
 		c = strings.TrimSpace(c)
 		if c == "*" {

@@ -109,6 +109,9 @@ func (l *Lab) handleRequest(ctx context.Context, in *inbound) {
 		}
 		return
 	}
+	if l.server2Hooks(ctx, in) {
+		return
+	}
 	toTag := ""
 	if to, err := req.To(); err == nil {
 		toTag = to.Tag()
@@ -203,8 +206,10 @@ func (l *Lab) options(ctx context.Context, in *inbound) {
 		l.forward(ctx, in, bs)
 		return
 	case routeUnknown:
-		l.respond(ctx, in, sip.NewResponse(in.msg, 404, "Not Found"))
-		return
+		if l.on(FlagUserEnum) {
+			l.respond(ctx, in, sip.NewResponse(in.msg, 404, "Not Found"))
+			return
+		}
 	}
 	resp := sip.NewResponse(in.msg, 200, "OK")
 	resp.Set("Allow", l.allow())
@@ -246,6 +251,7 @@ func (l *Lab) extension(ctx context.Context, in *inbound) {
 		return
 	}
 	l.respond(ctx, in, l.accept(in))
+	l.referTrigger(ctx, in)
 }
 
 // accept is the 2xx the lab's UA gives an extension request.
@@ -344,7 +350,7 @@ func (l *Lab) respondTo(ctx context.Context, in *inbound, resp *sip.Message, toS
 		if to := resp.Get("To"); to != "" {
 			if na, err := sip.ParseNameAddr(to); err == nil && na.Tag() == "" {
 				if in.toTag == "" {
-					in.toTag = sip.NewTag(l.rand)
+					in.toTag = l.newToTag()
 				}
 				resp.Set("To", to+";tag="+in.toTag)
 			}

@@ -68,17 +68,32 @@ func testdata(name string) string {
 	return filepath.Join(filepath.Dir(file), "testdata", name)
 }
 
-// KamailioUser is an account of the strict kamailio variant.
+// KamailioUser is an account of the authenticated kamailio variants.
 type KamailioUser struct{ Name, Password string }
 
-// KamailioUsers returns the accounts provisioned in the strict variant.
+// KamailioUsers returns the accounts provisioned in the PERMISSIVE and
+// STRICT variants (domain 127.0.0.1).
 func KamailioUsers() []KamailioUser {
 	return []KamailioUser{{"alice", "wonderland"}, {"bob", "builder"}, {"1000", "1234"}}
 }
 
+// Kamailio variants (the defines of testdata/kamailio.cfg). No define is
+// the open variant: no authentication, default Server banner.
+const (
+	// KamailioPermissive requires digest authentication for REGISTER and
+	// INVITE only, with weak nonce handling, and tells unknown users apart
+	// (404 before any challenge).
+	KamailioPermissive = "PERMISSIVE"
+	// KamailioStrict challenges every method with one-time, bound nonces,
+	// answers unknown users like known ones, blocks password guessing and
+	// runs pike.
+	KamailioStrict = "STRICT"
+)
+
 // Kamailio starts kamailio on a free 127.0.0.1 UDP+TCP port with
-// testdata/kamailio.cfg and the given defines (e.g. "STRICT") and returns
-// the port. It waits until kamailio answers and stops it on cleanup.
+// testdata/kamailio.cfg and the given defines (KamailioPermissive or
+// KamailioStrict; none for the open variant) and returns the port. It waits
+// until kamailio answers and stops it on cleanup.
 func Kamailio(t testing.TB, defines ...string) int {
 	t.Helper()
 	bin := Need(t, "kamailio")
@@ -89,7 +104,7 @@ func Kamailio(t testing.TB, defines ...string) int {
 		"-l", fmt.Sprintf("udp:127.0.0.1:%d", port), "-l", fmt.Sprintf("tcp:127.0.0.1:%d", port)}
 	for _, d := range defines {
 		args = append(args, "-A", d)
-		if d == "STRICT" {
+		if d == KamailioStrict || d == KamailioPermissive {
 			db := filepath.Join(dir, "kamailio.db")
 			sqliteDB(t, db)
 			args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))

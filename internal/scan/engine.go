@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,14 @@ type Config struct {
 	UserAgent string
 	// Reveal disables masking of secrets.
 	Reveal bool
+	// Infra configures the infrastructure checks (--ports, --mac, ...).
+	Infra check.InfraOptions
+	// Wordlist, GuessMask and GuessLimit configure online password guessing;
+	// OtherUser is a second account for cross-account checks (check.Env).
+	Wordlist   []string
+	GuessMask  string
+	GuessLimit int
+	OtherUser  string
 	// Transport is the base transport configuration (TLS, limits, observers
 	// such as the evidence pcapng writer).
 	Transport transport.Options
@@ -152,6 +161,16 @@ func Run(ctx context.Context, cfg Config) ([]finding.Result, error) {
 			}
 		}
 	}
+	var locksMu sync.Mutex
+	locks := map[string]*sync.RWMutex{}
+	hostLock := func(host string) *sync.RWMutex {
+		locksMu.Lock()
+		defer locksMu.Unlock()
+		if locks[host] == nil {
+			locks[host] = &sync.RWMutex{}
+		}
+		return locks[host]
+	}
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for _, t := range cfg.Targets {
@@ -163,14 +182,14 @@ func Run(ctx context.Context, cfg Config) ([]finding.Result, error) {
 		go func(t target.Target) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			runTarget(ctx, &cfg, t, scope, allowed, emit)
+			runTarget(ctx, &cfg, t, scope, allowed, hostLock, emit)
 		}(t)
 	}
 	wg.Wait()
 	return results, ctx.Err()
 }
 
-func runTarget(ctx context.Context, cfg *Config, t target.Target, scope, allowed map[string]bool, emit func(finding.Result, bool)) {
+func runTarget(ctx context.Context, cfg *Config, t target.Target, scope, allowed map[string]bool, hostLock func(string) *sync.RWMutex, emit func(finding.Result, bool)) {
 	lim := newLimiter(cfg.Rate, 10, cfg.Now)
 	sourceB := cfg.SourceB
 	if sourceB == "" {
@@ -189,24 +208,71 @@ func runTarget(ctx context.Context, cfg *Config, t target.Target, scope, allowed
 			baseline = lat
 		}
 	}
+	// Checks run in lanes (see laneOf): the lanes of one target run at the
+	// same time, the checks of one lane one after the other, in registry order.
+	lanes := map[int][]check.Check{}
 	for _, c := range cfg.Checks {
-		if ctx.Err() != nil {
-			return
-		}
-		info := c.Info()
-		if cfg.Done[info.ID+"\x00"+t.String()] {
-			continue
-		}
-		r := runCheck(ctx, cfg, c, t, lim, scope, allowed, sourceB)
-		if info.Disruptive && cfg.Liveness && r.Verdict != finding.Skipped {
-			if lr, bad := afterProbe(ctx, cfg, info, t, lim, scope, baseline); bad {
-				emit(r, true)
-				emit(lr, false)
-				continue
-			}
-		}
-		emit(r, true)
+		lanes[laneOf(c.Info())] = append(lanes[laneOf(c.Info())], c)
 	}
+	// A disruptive check (one that can slow or stop the target) runs alone:
+	// it takes the target's host exclusively (other targets on the same host
+	// are the same device), so that its effect is neither hidden by nor
+	// blamed on the other lanes.
+	exclusive := hostLock(t.Host)
+	var wg sync.WaitGroup
+	for _, cs := range lanes {
+		wg.Add(1)
+		go func(cs []check.Check) {
+			defer wg.Done()
+			for _, c := range cs {
+				if ctx.Err() != nil {
+					return
+				}
+				info := c.Info()
+				if cfg.Done[info.ID+"\x00"+t.String()] {
+					continue
+				}
+				alone := info.Disruptive || info.Allow == check.AllowDoS
+				if alone {
+					exclusive.Lock()
+				} else {
+					exclusive.RLock()
+				}
+				r := runCheck(ctx, cfg, c, t, lim, scope, allowed, sourceB)
+				var lr finding.Result
+				bad := false
+				if info.Disruptive && cfg.Liveness && r.Verdict != finding.Skipped {
+					lr, bad = afterProbe(ctx, cfg, info, t, lim, scope, baseline)
+				}
+				if alone {
+					exclusive.Unlock()
+				} else {
+					exclusive.RUnlock()
+				}
+				emit(r, true)
+				if bad {
+					emit(lr, false)
+				}
+			}
+		}(cs)
+	}
+	wg.Wait()
+}
+
+// laneOf sorts checks into lanes that do not disturb each other: calls to a
+// user agent (checks for the UA role only), probes of services beside SIP
+// (items 17, 18, 20 and the SNMP walk, on other ports), and everything that
+// talks to the registrar/proxy, including registrations, guessing and
+// disruptive checks, which stay strictly sequential.
+func laneOf(info check.Info) int {
+	if len(info.Roles) == 1 && info.Roles[0] == check.RoleUA {
+		return 1
+	}
+	switch {
+	case info.Item == 17, info.Item == 18, info.Item == 20, info.ID == "ipa19.snmp-walk":
+		return 2
+	}
+	return 0
 }
 
 // runCheck runs one check and turns its outcome into a result. A panic in a
@@ -255,6 +321,12 @@ func runCheck(ctx context.Context, cfg *Config, c check.Check, t target.Target, 
 		Log:       cfg.Log.With("check", info.ID, "target", t.String()),
 		UserAgent: cfg.UserAgent,
 		Reveal:    cfg.Reveal,
+		Infra:     cfg.Infra,
+
+		Wordlist:   cfg.Wordlist,
+		GuessMask:  cfg.GuessMask,
+		GuessLimit: cfg.GuessLimit,
+		OtherUser:  cfg.OtherUser,
 	}
 	o, err := c.Run(cctx, env)
 	if err != nil {
@@ -342,6 +414,63 @@ func (d *dialer) Dial(ctx context.Context, t target.Target, local string) (trans
 		return nil, fmt.Errorf("scan: dial %s: %w", t, err)
 	}
 	return &limitedConn{Conn: c, lim: d.lim}, nil
+}
+
+// DialRaw opens a plain TCP or UDP connection to another port of a target
+// host for the infrastructure checks (check.RawDialer), with the same scope
+// guard, rate limit and evidence recording as Dial.
+func (d *dialer) DialRaw(ctx context.Context, network, hostport string) (transport.RawConn, error) {
+	if err := d.inScope(hostport); err != nil {
+		return nil, err
+	}
+	o := d.cfg.Transport
+	o.LocalAddr = d.cfg.SourceA
+	o.Observers = append(append([]transport.Observer{}, o.Observers...), d.extra...)
+	if o.Now == nil {
+		o.Now = d.cfg.Now
+	}
+	if err := d.lim.Wait(ctx); err != nil {
+		return nil, err
+	}
+	c, err := transport.DialRaw(ctx, network, hostport, o)
+	if err != nil {
+		return nil, fmt.Errorf("scan: dial %s %s: %w", network, hostport, err)
+	}
+	return &limitedRaw{RawConn: c, d: d}, nil
+}
+
+func (d *dialer) inScope(hostport string) error {
+	host := hostport
+	if i := strings.LastIndexByte(hostport, ':'); i > 0 {
+		host = strings.TrimSuffix(strings.TrimPrefix(hostport[:i], "["), "]")
+	}
+	if !d.scope[host] {
+		return fmt.Errorf("%w: %s", ErrOutOfScope, hostport)
+	}
+	return nil
+}
+
+// limitedRaw applies the rate limit and the scope guard to a raw connection.
+type limitedRaw struct {
+	transport.RawConn
+	d *dialer
+}
+
+func (c *limitedRaw) Write(b []byte) (int, error) {
+	if err := c.d.lim.Wait(context.Background()); err != nil {
+		return 0, err
+	}
+	return c.RawConn.Write(b)
+}
+
+func (c *limitedRaw) WriteToAddr(b []byte, dst string) (int, error) {
+	if err := c.d.inScope(dst); err != nil {
+		return 0, err
+	}
+	if err := c.d.lim.Wait(context.Background()); err != nil {
+		return 0, err
+	}
+	return c.RawConn.WriteToAddr(b, dst)
 }
 
 // limitedConn applies the per-target rate limit to every send.

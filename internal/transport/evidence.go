@@ -40,6 +40,10 @@ func (l *EvidenceLog) Observe(dir Direction, p Packet) {
 		// JSON strings cannot carry arbitrary bytes: keep them exact.
 		ev.Data, ev.Encoding = base64.StdEncoding.EncodeToString(p.Data), "base64"
 	}
+	if sum, ok := MediaSummary(p.Data); ok && p.Transport == "udp" {
+		// RTP/RTCP: one line of header fields; the bytes are in the pcapng.
+		ev.Data, ev.Encoding, ev.Note = sum, "", "media summary"
+	}
 	l.mu.Lock()
 	if len(l.evs) < MaxEvidence {
 		l.evs = append(l.evs, ev)

@@ -1,0 +1,470 @@
+package capture
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sipvet/sipvet/internal/digest"
+	"github.com/sipvet/sipvet/internal/finding"
+	"github.com/sipvet/sipvet/internal/sip"
+)
+
+// Limits that bound the analyser's memory.
+const (
+	maxDialogs     = 1 << 16
+	maxChallenges  = 1 << 14
+	maxTCPFlows    = 1 << 12
+	maxStreams     = 1 << 14
+	maxCandidates  = 1 << 14
+	maxHarvest     = 4096
+	maxPerAgent    = 512
+	maxAgents      = 256
+	maxDigests     = 4096
+	maxTraces      = 256
+	maxDTMF        = 4096
+	maxRTCPEvents  = 4096
+	maxEvidenceLen = 8 << 10
+	sweepEvery     = 4096
+	streamIdle     = 30 * time.Second
+	dialogIdle     = 10 * time.Minute
+)
+
+// Options configure an Analyzer.
+type Options struct {
+	// Audio receives WAV files of decoded streams (per direction and a
+	// mixed two-channel file per call). Nil: audio is decoded (for DTMF
+	// and seconds) but not written.
+	Audio AudioStore
+}
+
+// Analyzer follows SIP, SDP, RTP and RTCP through a capture. Feed it
+// packets in capture order with Packet, then call Finish once.
+type Analyzer struct {
+	opt        Options
+	rep        Report
+	start      time.Time
+	last       time.Time
+	n          int64
+	dialogs    map[string]*dialog
+	media      map[netip.AddrPort]*mediaRef
+	challenges map[string]*challengeSeen
+	tcp        map[flowKey]*tcpStream
+	streams    map[streamKey]*stream
+	cands      map[flowKey]*candidate
+	ssrcSrc    map[ssrcDst][]netip.AddrPort
+	rtcpEvents []rtcpEvent
+	tlsClients map[netip.Addr]tlsUse
+	fellBack   map[netip.Addr]bool
+	agents     map[string]*agentIDs
+	harvest    harvestSets
+	digestSeen map[string]bool
+	sdesSeen   map[string]bool
+	nextStream int
+	finished   []*doneStream
+	wavNames   map[string]bool
+	ulaw, alaw *[256]int16
+	lastSweep  time.Time
+}
+
+// NewAnalyzer returns an Analyzer.
+func NewAnalyzer(o Options) *Analyzer {
+	a := &Analyzer{
+		opt: o, dialogs: map[string]*dialog{}, media: map[netip.AddrPort]*mediaRef{},
+		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamKey]*stream{},
+		cands: map[flowKey]*candidate{}, ssrcSrc: map[ssrcDst][]netip.AddrPort{}, tlsClients: map[netip.Addr]tlsUse{},
+		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, sdesSeen: map[string]bool{},
+		wavNames: map[string]bool{},
+	}
+	a.ulaw, a.alaw = g711Tables()
+	return a
+}
+
+// dialog is what is kept per Call-ID.
+type dialog struct {
+	callID string
+	last   time.Time
+	media  []netip.AddrPort
+	keys   []SDESKey
+	ended  bool
+}
+
+// tlsUse is when a client first opened TLS, and to which server.
+type tlsUse struct {
+	at     time.Time
+	server netip.Addr
+}
+
+// mediaRef ties an SDP-advertised address to its dialog.
+type mediaRef struct {
+	dlg  *dialog
+	m    sdpMedia
+	rtcp bool // the address is the RTCP port of m
+}
+
+type challengeSeen struct {
+	ch   *digest.Challenge
+	ev   finding.Evidence
+	time time.Time
+}
+
+// Packet analyses one packet. A packet that trips a bug in an analyser
+// is counted in Report.Failed and skipped: one hostile packet must not end
+// the audit of a capture.
+func (a *Analyzer) Packet(p *Packet) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.rep.Failed++
+			if a.rep.FirstFailure == "" {
+				a.rep.FirstFailure = fmt.Sprintf("frame %d: %v", p.Index, r)
+			}
+		}
+	}()
+	if a.n == 0 {
+		a.start = p.Time
+	}
+	a.n++
+	a.last = p.Time
+	a.rep.Packets++
+	a.rep.Bytes += int64(len(p.Payload))
+	if a.n%sweepEvery == 0 && p.Time.Sub(a.lastSweep) > 5*time.Second {
+		a.lastSweep = p.Time
+		a.sweep()
+	}
+	switch p.Proto {
+	case UDP:
+		a.udp(p)
+	case TCP:
+		a.tcpPacket(p)
+	}
+}
+
+func (a *Analyzer) udp(p *Packet) {
+	b := p.Payload
+	if looksSIP(b) {
+		a.sip(p, "udp", b)
+		return
+	}
+	if len(b) < 8 || b[0]>>6 != 2 {
+		return
+	}
+	if b[1] >= 192 && b[1] <= 223 {
+		a.rtcp(p)
+		return
+	}
+	a.rtp(p)
+}
+
+// looksSIP tells SIP from media: a response line or a request line ending
+// in SIP/2.0.
+func looksSIP(b []byte) bool {
+	if len(b) < 12 {
+		return false
+	}
+	if bytes.HasPrefix(b, []byte("SIP/2.0 ")) {
+		return true
+	}
+	if b[0] < 'A' || b[0] > 'Z' {
+		return false
+	}
+	end := bytes.IndexByte(b[:min(len(b), 512)], '\n')
+	if end < 0 {
+		return false
+	}
+	line := bytes.TrimRight(b[:end], "\r")
+	return bytes.HasSuffix(line, []byte(" SIP/2.0"))
+}
+
+func (a *Analyzer) tcpPacket(p *Packet) {
+	k := flowKey{p.Src, p.Dst}
+	s := a.tcp[k]
+	if s == nil {
+		if len(a.tcp) >= maxTCPFlows {
+			a.sweepTCP(true)
+		}
+		s = &tcpStream{}
+		a.tcp[k] = s
+	}
+	data := s.add(p)
+	if len(data) > 0 && !s.checked {
+		s.checked = true
+		// TLS record: handshake (22), version 3.x.
+		if len(data) >= 6 && data[0] == 0x16 && data[1] == 3 {
+			s.tls = true
+			if data[5] == 1 { // ClientHello
+				a.rep.TLSFlows++
+				if _, ok := a.tlsClients[p.Src.Addr()]; !ok && len(a.tlsClients) < maxHarvest {
+					a.tlsClients[p.Src.Addr()] = tlsUse{p.Time, p.Dst.Addr()}
+				}
+			}
+		}
+	}
+	if !s.tls && len(data) > 0 {
+		for _, m := range s.frames(data) {
+			a.sip(p, "tcp", m)
+		}
+	}
+	if p.FIN || p.RST {
+		delete(a.tcp, k)
+	}
+}
+
+// evidence makes an evidence record of a packet.
+func evidence(p *Packet, transport string, data []byte) finding.Evidence {
+	d := string(data)
+	if len(d) > maxEvidenceLen {
+		d = d[:maxEvidenceLen] + "…"
+	}
+	return finding.Evidence{Time: p.Time.UTC(), Dir: "recv", Transport: transport, Src: p.Src.String(), Dst: p.Dst.String(),
+		Data: d, Note: fmt.Sprintf("frame %d", p.Index)}
+}
+
+// sip analyses one SIP message.
+func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
+	m, err := sip.ParseWith(raw, sip.Limits{MaxMessageSize: maxSIPMessage})
+	if m == nil || (m.Method == "" && m.StatusCode == 0) {
+		return
+	}
+	_ = err // lenient: use what parsed
+	a.rep.SIPMessages++
+	callID := m.CallID()
+	dlg := a.dialogs[callID]
+	if dlg == nil && callID != "" {
+		if len(a.dialogs) >= maxDialogs {
+			a.sweepDialogs(true)
+		}
+		dlg = &dialog{callID: callID}
+		a.dialogs[callID] = dlg
+		a.rep.Dialogs++
+	}
+	if dlg != nil {
+		dlg.last = p.Time
+	}
+	if m.IsRequest() && !strings.Contains(m.Get("To"), "tag=") || m.StatusCode >= 200 && m.StatusCode < 300 || m.StatusCode == 401 || m.StatusCode == 407 {
+		// In-dialog requests and provisional responses repeat identities
+		// already seen; skipping them saves the URI parsing.
+		a.harvestMsg(m, p)
+	}
+	a.identifiers(m, p, dlg)
+	if m.IsRequest() {
+		a.fallback(m, p, transport)
+		a.credentials(m, p, transport, raw)
+		if m.Method == "BYE" && dlg != nil {
+			dlg.ended = true
+		}
+	} else if m.StatusCode == 401 || m.StatusCode == 407 {
+		a.challenge(m, p, transport, raw)
+	}
+	if len(m.Body) > 0 && dlg != nil {
+		a.sdpBody(m, p, dlg)
+	}
+}
+
+// challenge records the digest challenges of a 401/407.
+func (a *Analyzer) challenge(m *sip.Message, p *Packet, transport string, raw []byte) {
+	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
+		for _, v := range m.GetAll(h) {
+			ch, err := digest.ParseChallenge(v)
+			if err != nil || !strings.EqualFold(ch.Scheme, "digest") {
+				continue
+			}
+			a.rep.Challenges++
+			if len(a.challenges) >= maxChallenges {
+				a.sweepChallenges(true)
+			}
+			a.challenges[ch.Nonce] = &challengeSeen{ch: ch, ev: evidence(p, transport, raw), time: p.Time}
+		}
+	}
+}
+
+// credentials records every digest response of a request.
+func (a *Analyzer) credentials(m *sip.Message, p *Packet, transport string, raw []byte) {
+	for _, h := range []string{"Authorization", "Proxy-Authorization"} {
+		for _, v := range m.GetAll(h) {
+			cr, err := digest.ParseCredentials(v)
+			if err != nil || !strings.EqualFold(cr.Scheme, "digest") || cr.Response == "" {
+				continue
+			}
+			key := cr.Username + "\x00" + cr.Nonce + "\x00" + cr.Response + "\x00" + cr.CNonce + "\x00" + cr.NC
+			if a.digestSeen[key] || len(a.rep.Digests) >= maxDigests {
+				continue
+			}
+			a.digestSeen[key] = true
+			d := Digest{
+				Time: p.Time, Transport: transport, Client: p.Src.String(), Server: p.Dst.String(), Header: h,
+				Credentials: *cr, Request: digest.Request{Method: m.Method, URI: cr.URI, Body: append([]byte(nil), m.Body...)},
+				Evidence: []finding.Evidence{evidence(p, transport, raw)},
+			}
+			if cs := a.challenges[cr.Nonce]; cs != nil {
+				d.Challenge = cs.ch
+				d.Evidence = append([]finding.Evidence{cs.ev}, d.Evidence...)
+			}
+			a.rep.Digests = append(a.rep.Digests, d)
+		}
+	}
+}
+
+// fallback notes a client that used TLS and later sends cleartext SIP, or
+// a sips: request over a cleartext transport (item 05).
+func (a *Analyzer) fallback(m *sip.Message, p *Packet, transport string) {
+	if len(a.rep.Fallbacks) >= maxTraces {
+		return
+	}
+	client := p.Src.Addr()
+	if u, ok := a.tlsClients[client]; ok && !a.fellBack[client] && !p.Time.Before(u.at) && p.Dst.Addr() == u.server {
+		a.fellBack[client] = true
+		a.rep.Fallbacks = append(a.rep.Fallbacks, Fallback{Client: client.String(), TLSAt: u.at, ClearAt: p.Time,
+			Transport: transport, Request: m.StartLine(), Reason: "the client used TLS with this server earlier in the capture, then sent this request in cleartext",
+			Evidence: []finding.Evidence{evidence(p, transport, m.Raw)}})
+		return
+	}
+	if strings.HasPrefix(strings.ToLower(m.RequestURI), "sips:") && !a.fellBack[client] {
+		a.fellBack[client] = true
+		a.rep.Fallbacks = append(a.rep.Fallbacks, Fallback{Client: client.String(), ClearAt: p.Time, Transport: transport,
+			Request: m.StartLine(), Reason: "a sips: request travelled over a cleartext transport",
+			Evidence: []finding.Evidence{evidence(p, transport, m.Raw)}})
+	}
+}
+
+// sdpBody registers the media of an SDP body and its SDES keys.
+func (a *Analyzer) sdpBody(m *sip.Message, p *Packet, dlg *dialog) {
+	ct, _ := sip.ContentType(m.Get("Content-Type"))
+	var bodies [][]byte
+	switch {
+	case strings.EqualFold(ct, "application/sdp"):
+		bodies = append(bodies, m.Body)
+	case strings.HasPrefix(strings.ToLower(ct), "multipart/"):
+		parts, _ := sip.ParseMultipart(m.Get("Content-Type"), m.Body)
+		for _, pt := range parts {
+			if c, _ := sip.ContentType(pt.Get("Content-Type")); strings.EqualFold(c, "application/sdp") {
+				bodies = append(bodies, pt.Body)
+			}
+		}
+	}
+	for _, b := range bodies {
+		for _, md := range parseSDP(b) {
+			if !md.Addr.IsValid() || md.Port <= 0 || md.Port > 65535 {
+				continue
+			}
+			rtp := netip.AddrPortFrom(md.Addr.Unmap(), uint16(md.Port))
+			a.media[rtp] = &mediaRef{dlg: dlg, m: md}
+			dlg.media = append(dlg.media, rtp)
+			if !md.Mux && md.RTCPPort > 0 && md.RTCPPort < 65536 {
+				rtcp := netip.AddrPortFrom(md.Addr.Unmap(), uint16(md.RTCPPort))
+				a.media[rtcp] = &mediaRef{dlg: dlg, m: md, rtcp: true}
+				dlg.media = append(dlg.media, rtcp)
+			}
+			for _, k := range md.Crypto {
+				if len(dlg.keys) < 16 {
+					dlg.keys = append(dlg.keys, k)
+				}
+				if len(a.rep.SDES) < maxDigests && !a.sdesSeen[k.Inline] {
+					a.sdesSeen[k.Inline] = true
+					a.rep.SDES = append(a.rep.SDES, SDESExposure{Time: p.Time, CallID: dlg.callID, Sender: p.Src.String(),
+						Media: rtp.String(), Key: k, Evidence: []finding.Evidence{evidence(p, "sip", m.Raw)}})
+				}
+			}
+		}
+	}
+}
+
+// sweep finishes what has been idle for long (capture time).
+func (a *Analyzer) sweep() {
+	a.sweepStreams(false)
+	a.sweepDialogs(false)
+	a.sweepChallenges(false)
+	a.sweepTCP(false)
+	for k, c := range a.cands {
+		if a.last.Sub(c.last) > 10*time.Second {
+			delete(a.cands, k)
+		}
+	}
+}
+
+func (a *Analyzer) sweepStreams(force bool) {
+	for k, s := range a.streams {
+		if a.last.Sub(s.last) > streamIdle || force {
+			a.finishStream(s)
+			delete(a.streams, k)
+		}
+	}
+}
+
+func (a *Analyzer) sweepDialogs(force bool) {
+	limit := dialogIdle
+	if force {
+		limit = time.Minute
+	}
+	for id, d := range a.dialogs {
+		if a.last.Sub(d.last) > limit || (d.ended && a.last.Sub(d.last) > streamIdle) {
+			for _, ap := range d.media {
+				if r := a.media[ap]; r != nil && r.dlg == d {
+					delete(a.media, ap)
+				}
+			}
+			delete(a.dialogs, id)
+		}
+	}
+	if force && len(a.dialogs) >= maxDialogs {
+		// Still full: drop an arbitrary half.
+		i := 0
+		for id := range a.dialogs {
+			if i%2 == 0 {
+				delete(a.dialogs, id)
+			}
+			i++
+		}
+	}
+}
+
+func (a *Analyzer) sweepChallenges(force bool) {
+	for n, c := range a.challenges {
+		if a.last.Sub(c.time) > 5*time.Minute || force && a.last.Sub(c.time) > 10*time.Second {
+			delete(a.challenges, n)
+		}
+	}
+	if force && len(a.challenges) >= maxChallenges {
+		for n := range a.challenges {
+			delete(a.challenges, n)
+			if len(a.challenges) < maxChallenges/2 {
+				break
+			}
+		}
+	}
+}
+
+func (a *Analyzer) sweepTCP(force bool) {
+	for k, s := range a.tcp {
+		if a.last.Sub(s.last) > 5*time.Minute || force {
+			delete(a.tcp, k)
+		}
+	}
+}
+
+// Finish ends the analysis and returns the report. Audio files are closed
+// and the per-call stereo files written.
+func (a *Analyzer) Finish() *Report {
+	a.sweepStreams(true)
+	sort.Slice(a.finished, func(i, j int) bool { return a.finished[i].idx < a.finished[j].idx })
+	pos := map[int]int{}
+	for i, s := range a.finished {
+		s.summary.index = i
+		pos[s.idx] = i
+		a.rep.Streams = append(a.rep.Streams, s.summary)
+	}
+	for i := range a.rep.DTMF {
+		a.rep.DTMF[i].Stream = pos[a.rep.DTMF[i].Stream]
+	}
+	a.mix()
+	a.judgeRTCP()
+	a.rep.Harvest = a.harvest.result()
+	a.rep.Agents = a.agentResults()
+	if a.n > 0 {
+		a.rep.Start, a.rep.End = a.start, a.last
+	}
+	sort.SliceStable(a.rep.DTMF, func(i, j int) bool { return a.rep.DTMF[i].Offset < a.rep.DTMF[j].Offset })
+	return &a.rep
+}

@@ -1,0 +1,130 @@
+package capture
+
+import "math"
+
+// DTMFDigit is one recovered key press.
+type DTMFDigit struct {
+	// Digit is 0-9, *, #, A-D.
+	Digit string `json:"digit"`
+	// Source is "rfc4733" or "inband".
+	Source string `json:"source"`
+	// Stream is the index of the stream in Report.Streams.
+	Stream int `json:"stream"`
+	// Offset is the time from the start of the capture in seconds.
+	Offset float64 `json:"offset"`
+}
+
+// eventDigit maps an RFC 4733 §3.2 event code to its key.
+func eventDigit(ev byte) (string, bool) {
+	const keys = "0123456789*#ABCD"
+	if ev < 16 {
+		return keys[ev : ev+1], true
+	}
+	return "", false
+}
+
+// goertzel detects DTMF tones (ITU-T Q.23/Q.24) in 8 kHz PCM with the
+// Goertzel algorithm over 205-sample blocks.
+type goertzel struct {
+	block []float64
+	coef  [8]float64
+	prev  string // digit of the previous block
+	count int    // consecutive blocks with prev
+	fired bool
+	// samples consumed, for the time of a detection
+	pos int64
+}
+
+const goertzelN = 205
+
+func dtmfFreqs() [8]float64 { return [8]float64{697, 770, 852, 941, 1209, 1336, 1477, 1633} }
+
+func newGoertzel() *goertzel {
+	g := &goertzel{block: make([]float64, 0, goertzelN)}
+	for i, f := range dtmfFreqs() {
+		k := math.Round(goertzelN * f / 8000)
+		g.coef[i] = 2 * math.Cos(2*math.Pi*k/goertzelN)
+	}
+	return g
+}
+
+// feed consumes samples and calls emit(digit, samplePos) for each key press
+// (a tone present for at least two blocks, about 50 ms).
+func (g *goertzel) feed(s []int16, emit func(string, int64)) {
+	for _, v := range s {
+		g.block = append(g.block, float64(v))
+		if len(g.block) == goertzelN {
+			d := g.detect()
+			if d != "" && d == g.prev {
+				g.count++
+				if g.count == 2 && !g.fired {
+					g.fired = true
+					emit(d, g.pos)
+				}
+			} else {
+				g.prev, g.count, g.fired = d, 1, false
+			}
+			g.block = g.block[:0]
+		}
+		g.pos++
+	}
+}
+
+func (g *goertzel) detect() string {
+	var p [8]float64
+	energy := 0.0
+	for _, x := range g.block {
+		energy += x * x
+	}
+	if energy < goertzelN*200*200 { // too quiet (about -44 dBFS)
+		return ""
+	}
+	// All eight filters in one pass over the block.
+	c := g.coef
+	var a1, a2, b1, b2, c1, c2, d1, d2, e1, e2, f1, f2, g1, g2, h1, h2 float64
+	for _, x := range g.block {
+		a1, a2 = x+c[0]*a1-a2, a1
+		b1, b2 = x+c[1]*b1-b2, b1
+		c1, c2 = x+c[2]*c1-c2, c1
+		d1, d2 = x+c[3]*d1-d2, d1
+		e1, e2 = x+c[4]*e1-e2, e1
+		f1, f2 = x+c[5]*f1-f2, f1
+		g1, g2 = x+c[6]*g1-g2, g1
+		h1, h2 = x+c[7]*h1-h2, h1
+	}
+	pw := func(s1, s2, k float64) float64 { return s1*s1 + s2*s2 - k*s1*s2 }
+	p = [8]float64{pw(a1, a2, c[0]), pw(b1, b2, c[1]), pw(c1, c2, c[2]), pw(d1, d2, c[3]),
+		pw(e1, e2, c[4]), pw(f1, f2, c[5]), pw(g1, g2, c[6]), pw(h1, h2, c[7])}
+	row, col := 0, 4
+	for i := 1; i < 4; i++ {
+		if p[i] > p[row] {
+			row = i
+		}
+		if p[4+i] > p[col] {
+			col = 4 + i
+		}
+	}
+	// Each tone must dominate its group, and the two tones together must
+	// carry most of the block's energy (speech does not).
+	for i := 0; i < 4; i++ {
+		if i != row && p[i]*6 > p[row] {
+			return ""
+		}
+		if 4+i != col && p[4+i]*6 > p[col] {
+			return ""
+		}
+	}
+	// Twist: the tones' powers are within 8 dB of each other.
+	if p[row] > p[col]*6.3 || p[col] > p[row]*6.3 {
+		return ""
+	}
+	// Goertzel power of a pure tone of amplitude A is about (A*N/2)^2; the
+	// block energy is A^2*N/2. Require the two tones to hold 60% of it.
+	tones := (p[row] + p[col]) * 2 / goertzelN
+	if tones < 0.6*energy {
+		return ""
+	}
+	const keys = "123A456B789C*0#D"
+	i := row*4 + (col - 4)
+	return keys[i : i+1]
+}

@@ -1,0 +1,246 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sipvet/sipvet/internal/digest"
+	"github.com/sipvet/sipvet/internal/finding"
+	"github.com/sipvet/sipvet/internal/sip"
+)
+
+// noIntegrity is ipa04.no-integrity: does the target take signalling over a
+// transport without integrity protection (survey item 4: anyone on the
+// path can rewrite SDP or other bodies)?
+type noIntegrity struct{}
+
+func (noIntegrity) Info() Info {
+	return Info{
+		ID:       "ipa04.no-integrity",
+		Item:     4,
+		TitleEN:  "Signalling accepted without integrity protection (no TLS, no S/MIME)",
+		TitleJA:  "完全性保護のないシグナリングの受理 (TLS・S/MIME なし)",
+		Modes:    []Mode{ModeScan},
+		Roles:    []Role{RoleAny},
+		Severity: finding.Medium,
+	}
+}
+
+func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
+	if env.Target.Secure() {
+		return judgeNoIntegrity(env.Target.Transport, nil, false), nil
+	}
+	c, err := env.Dialer.Dial(ctx, env.Target, "")
+	if err != nil {
+		return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
+	}
+	defer c.Close()
+	d := env.newDialog()
+	ruri := uriFor(env.Target, env.User, env.Target.HostPort())
+	req := env.request(c, d, "INVITE", ruri, "", ruri)
+	req.Del("Content-Length")
+	req.SetBody("application/sdp", s2SDP(c.LocalAddr()))
+	res, err := env.transact(ctx, c, req)
+	if err != nil && !s2Timeout(err) {
+		return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
+	}
+	rang := false
+	for _, p := range res.Responses {
+		if m, _ := sip.Parse(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
+			rang = true
+		}
+	}
+	o := judgeNoIntegrity(env.Target.Transport, res.Final, rang)
+	if cl := env.s2Cleanup(ctx, c, req, res); cl != "" {
+		o.Data["cleanup"] = cl
+	}
+	return o, nil
+}
+
+// s2SDP is a minimal audio offer toward the discard port of our address.
+func s2SDP(local string) []byte {
+	ip := s2Host(local)
+	fam := "IP4"
+	if strings.Contains(ip, ":") {
+		fam = "IP6"
+	}
+	return []byte("v=0\r\no=sipvet 1 1 IN " + fam + " " + ip + "\r\ns=sipvet\r\nc=IN " + fam + " " + ip + "\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+}
+
+// judgeNoIntegrity decides from the transport and the answer to an INVITE
+// with an SDP body sent in clear: a session set up without TLS, or guarded
+// only by digest authentication that does not cover the body (no
+// qop=auth-int), leaves the SDP open to rewriting in transit.
+func judgeNoIntegrity(transportName string, final *sip.Message, rang bool) Outcome {
+	data := map[string]any{"transport": transportName}
+	var o Outcome
+	switch {
+	case transportName == "tls" || transportName == "wss":
+		o = Passed("the target was reached over %s: signalling is integrity-protected hop by hop", transportName)
+	case final == nil && !rang:
+		o = Inconclusive("no final answer to an INVITE over %s", transportName)
+	case rang || final.StatusCode >= 200 && final.StatusCode < 300:
+		if final != nil {
+			data["status"] = final.StatusCode
+		}
+		o = Vulnerable("the target set up a session from an unauthenticated INVITE over cleartext %s: nothing (no TLS, no S/MIME, no auth-int) protects the SDP from being read and rewritten in transit", strings.ToUpper(transportName))
+	case final.StatusCode == 401 || final.StatusCode == 407:
+		data["status"] = final.StatusCode
+		hdr := "WWW-Authenticate"
+		if final.StatusCode == 407 {
+			hdr = "Proxy-Authenticate"
+		}
+		var qops []string
+		authInt := false
+		for _, v := range final.GetAll(hdr) {
+			if ch, err := digest.ParseChallenge(v); err == nil {
+				qops = append(qops, ch.QOP...)
+				authInt = authInt || ch.Offers(digest.QOPAuthInt)
+			}
+		}
+		data["qop"] = nonNil(qops)
+		if authInt {
+			o = Passed("the INVITE over cleartext %s was challenged with qop=auth-int offered, so clients can protect the body's integrity (TLS would still be better)", strings.ToUpper(transportName))
+		} else {
+			o = Vulnerable("the INVITE over cleartext %s was challenged (%d) without qop=auth-int: the digest covers neither the body nor most headers, so a man in the middle can rewrite the SDP of authenticated requests (no TLS, no S/MIME)", strings.ToUpper(transportName), final.StatusCode)
+		}
+	default:
+		data["status"] = final.StatusCode
+		o = Inconclusive("the INVITE over %s was refused (%d %s) before any session or challenge; pass --user with an existing account to reach one", transportName, final.StatusCode, final.Reason)
+	}
+	o.Data = data
+	return o
+}
+
+// unexpectedBody is ipa04.unexpected-body: does the target accept INVITEs
+// whose body it cannot understand (image/jpeg rendered, multipart, unknown
+// types) instead of answering 415?
+type unexpectedBody struct{}
+
+func (unexpectedBody) Info() Info {
+	return Info{
+		ID:      "ipa04.unexpected-body",
+		Item:    4,
+		TitleEN: "INVITE with an unexpected body (image/jpeg render, multipart, unknown type) accepted instead of 415",
+		TitleJA: "想定外のボディ (image/jpeg render、multipart、未知の型) を持つ INVITE の 415 以外での受理",
+		Modes:   []Mode{ModeScan},
+		Roles:   []Role{RoleUA, RoleAny},
+	}
+}
+
+// bodyVariant is one unexpected body.
+type bodyVariant struct {
+	name, contentType, disposition string
+	body                           []byte
+}
+
+// tinyJPEG is a JPEG header and end marker (the survey's example sends a
+// photo to render); the content type is what is tested, not the picture.
+func tinyJPEG() []byte {
+	return []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9}
+}
+
+func bodyVariants() []bodyVariant {
+	jpeg := tinyJPEG()
+	mp := "--sipvetB\r\nContent-Type: text/plain\r\n\r\nsipvet multipart probe\r\n--sipvetB\r\nContent-Type: image/jpeg\r\nContent-Disposition: render\r\n\r\n" + string(jpeg) + "\r\n--sipvetB--\r\n"
+	return []bodyVariant{
+		{name: "image/jpeg render", contentType: "image/jpeg", disposition: "render", body: jpeg},
+		{name: "multipart/mixed", contentType: "multipart/mixed;boundary=sipvetB", body: []byte(mp)},
+		{name: "unknown type", contentType: "application/x-sipvet-unknown", disposition: "session", body: []byte("sipvet probe body\r\n")},
+	}
+}
+
+func (unexpectedBody) Run(ctx context.Context, env *Env) (Outcome, error) {
+	var answers []bodyAnswer
+	for _, v := range bodyVariants() {
+		a, err := sendBodyInvite(ctx, env, v)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("ipa04.unexpected-body: %w", err)
+		}
+		answers = append(answers, a)
+	}
+	return judgeUnexpectedBody(answers), nil
+}
+
+// bodyAnswer is what one unexpected body got.
+type bodyAnswer struct {
+	Variant string `json:"variant"`
+	// Status is the final status, or the highest provisional ≥ 180 when the
+	// call rang without a final answer, or 0 for silence.
+	Status  int    `json:"status"`
+	Reason  string `json:"reason"`
+	Cleanup string `json:"cleanup,omitempty"`
+}
+
+func sendBodyInvite(ctx context.Context, env *Env, v bodyVariant) (bodyAnswer, error) {
+	a := bodyAnswer{Variant: v.name}
+	c, err := env.Dialer.Dial(ctx, env.Target, "")
+	if err != nil {
+		return a, err
+	}
+	defer c.Close()
+	d := env.newDialog()
+	user := env.User
+	ruri := uriFor(env.Target, user, env.Target.HostPort())
+	req := env.request(c, d, "INVITE", ruri, "", ruri)
+	if v.disposition != "" {
+		req.Set("Content-Disposition", v.disposition)
+	}
+	req.Del("Content-Length")
+	req.SetBody(v.contentType, v.body)
+	res, err := env.transact(ctx, c, req)
+	if err != nil && !s2Timeout(err) {
+		return a, err
+	}
+	if res.Final != nil && (res.Final.StatusCode == 401 || res.Final.StatusCode == 407) {
+		if next := env.s2Authorize(req, res.Final); next != nil {
+			req = next
+			if res, err = env.transact(ctx, c, req); err != nil && !s2Timeout(err) {
+				return a, err
+			}
+		}
+	}
+	if res.Final != nil {
+		a.Status, a.Reason = res.Final.StatusCode, res.Final.Reason
+	} else {
+		for _, p := range res.Responses {
+			if m, _ := sip.Parse(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode > a.Status {
+				a.Status, a.Reason = m.StatusCode, m.Reason
+			}
+		}
+	}
+	a.Cleanup = env.s2Cleanup(ctx, c, req, res)
+	return a, nil
+}
+
+// judgeUnexpectedBody: an unexpected body that gets 2xx (or rings) is
+// accepted; 415 (or 488/606) is the right refusal; 401/407 means the body
+// was never looked at.
+func judgeUnexpectedBody(answers []bodyAnswer) Outcome {
+	var accepted, refused, unclear []string
+	for _, a := range answers {
+		s := fmt.Sprintf("%s → %d %s", a.Variant, a.Status, a.Reason)
+		switch {
+		case a.Status >= 180 && a.Status < 300:
+			accepted = append(accepted, s)
+		case a.Status == 415 || a.Status == 488 || a.Status == 606:
+			refused = append(refused, s)
+		default:
+			unclear = append(unclear, s)
+		}
+	}
+	var o Outcome
+	switch {
+	case len(accepted) > 0:
+		o = Vulnerable("the target accepted INVITEs whose body it should refuse with 415: %s", strings.Join(accepted, "; "))
+	case len(unclear) == 0:
+		o = Passed("the target refused every unexpected body: %s", strings.Join(refused, "; "))
+	case len(refused) > 0:
+		o = Passed("the target refused unexpected bodies (%s); other answers: %s", strings.Join(refused, "; "), strings.Join(unclear, "; "))
+	default:
+		o = Inconclusive("no INVITE reached body processing (%s): the target challenged, rejected or ignored them for other reasons; pass --user/--password or target a user agent", strings.Join(unclear, "; "))
+	}
+	o.Data = map[string]any{"answers": answers}
+	return o
+}

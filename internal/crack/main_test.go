@@ -1,0 +1,5 @@
+package crack
+
+import "flag"
+
+var update = flag.Bool("update", false, "update golden files")

@@ -1,0 +1,135 @@
+package peertest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// KamailioProxy starts the naive open-relay proxy of
+// testdata/kamailio-proxy.cfg (it relays any request along a pre-loaded
+// Route) on a free 127.0.0.1 UDP+TCP port and returns the port.
+func KamailioProxy(t testing.TB) int {
+	t.Helper()
+	return s2StartKamailio(t, testdata("kamailio-proxy.cfg"), nil, nil)
+}
+
+// KamailioWithUsers starts testdata/kamailio.cfg in an authenticated
+// variant (KamailioPermissive or KamailioStrict) whose SQLite subscriber
+// table holds users instead of KamailioUsers (for enumeration tests), and
+// returns the port.
+func KamailioWithUsers(t testing.TB, variant string, users []KamailioUser) int {
+	t.Helper()
+	return s2StartKamailio(t, testdata("kamailio.cfg"), []string{variant}, users)
+}
+
+// EnumUsers returns n distinct extensions spread over [from, from+span):
+// the accounts of the enumeration tests and benchmark (password "pw"+ID).
+func EnumUsers(n, from, span int) []KamailioUser {
+	var us []KamailioUser
+	if n <= 0 || span <= 0 {
+		return us
+	}
+	step := span / n
+	for i := 0; i < n; i++ {
+		id := fmt.Sprint(from + i*step + (i*7)%max(step, 1))
+		us = append(us, KamailioUser{Name: id, Password: "pw" + id})
+	}
+	return us
+}
+
+type s2Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *s2Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *s2Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func s2StartKamailio(t testing.TB, cfg string, defines []string, users []KamailioUser) int {
+	t.Helper()
+	bin := Need(t, "kamailio")
+	dir := t.TempDir()
+	port := FreePort(t)
+	args := []string{"-f", cfg, "-DD", "-E", "-m", "64", "-M", "8",
+		"-P", filepath.Join(dir, "kamailio.pid"), "-Y", dir, "-w", dir,
+		"-l", fmt.Sprintf("udp:127.0.0.1:%d", port), "-l", fmt.Sprintf("tcp:127.0.0.1:%d", port)}
+	for _, d := range defines {
+		args = append(args, "-A", d)
+	}
+	if len(defines) > 0 {
+		db := filepath.Join(dir, "kamailio.db")
+		s2SQLite(t, db, users)
+		args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
+	}
+	logs := &s2Buffer{}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start kamailio: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("kamailio output:\n%s", tail(logs.String(), 4000))
+		}
+	})
+	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
+		t.Fatalf("kamailio did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
+	}
+	return port
+}
+
+// s2SQLite creates the kamailio schema and the given subscribers.
+func s2SQLite(t testing.TB, path string, users []KamailioUser) {
+	t.Helper()
+	bin := Need(t, "sqlite3")
+	var sql strings.Builder
+	for _, f := range []string{"/usr/share/kamailio/db_sqlite/standard-create.sql", "/usr/share/kamailio/db_sqlite/auth_db-create.sql"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("kamailio sqlite schema: %v (install kamailio-sqlite-modules)", err)
+			}
+			t.Skipf("kamailio sqlite schema missing: %v", err)
+		}
+		sql.Write(b)
+		sql.WriteString("\n")
+	}
+	sql.WriteString("BEGIN;\n")
+	for _, u := range users {
+		fmt.Fprintf(&sql, "INSERT INTO subscriber (username, domain, password) VALUES ('%s', '127.0.0.1', '%s');\n", u.Name, u.Password)
+	}
+	sql.WriteString("COMMIT;\n")
+	cmd := exec.Command(bin, path)
+	cmd.Stdin = strings.NewReader(sql.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create kamailio database: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,263 @@
+package scan_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sipvet/sipvet/internal/check"
+	"github.com/sipvet/sipvet/internal/enum"
+	"github.com/sipvet/sipvet/internal/finding"
+	"github.com/sipvet/sipvet/internal/lab"
+	"github.com/sipvet/sipvet/internal/peertest"
+	"github.com/sipvet/sipvet/internal/scan"
+	"github.com/sipvet/sipvet/internal/siptest"
+	"github.com/sipvet/sipvet/internal/target"
+	"github.com/sipvet/sipvet/internal/transport"
+)
+
+// server2IDs are the default-run checks of items 04, 06, 07, 16 and 19
+// (ipa06.flood needs --allow dos and is tested separately).
+func server2IDs() []string {
+	return []string{"ipa04.no-integrity", "ipa04.unexpected-body", "ipa06.via-reflection", "ipa06.route-relay",
+		"ipa07.methods", "ipa07.refer-trigger", "ipa16.via-self", "ipa16.via-broadcast", "ipa16.record-route-loopback",
+		"ipa19.enum", "ipa19.discovery"}
+}
+
+func expectVerdicts(t *testing.T, tg string, got map[string]finding.Result, want map[string]finding.Verdict) {
+	t.Helper()
+	for id, w := range want {
+		r, ok := got[id]
+		if !ok {
+			t.Errorf("%s %s: no result", tg, id)
+			continue
+		}
+		if r.Verdict != w {
+			t.Errorf("%s %s: verdict %s (%s), want %s", tg, id, r.Verdict, r.Summary, w)
+		}
+		if len(r.Evidence) == 0 && r.Verdict != finding.Skipped {
+			t.Errorf("%s %s: no evidence", tg, id)
+		}
+	}
+	for id, r := range got {
+		if r.Verdict == finding.Vulnerable && len(id) > 9 && id[len(id)-9:] == ".liveness" {
+			t.Errorf("%s: the target failed the engine's liveness probe after %s: %s", tg, id, r.Summary)
+		}
+	}
+}
+
+// TestServer2KamailioVariants: the verdicts of items 04/06/07/16/19
+// against kamailio's open, PERMISSIVE and STRICT configurations, each
+// explained by the configuration (see testdata/kamailio.cfg).
+func TestServer2KamailioVariants(t *testing.T) {
+	V, P, I := finding.Vulnerable, finding.NotVulnerable, finding.Inconclusive
+	cases := []struct {
+		name    string
+		defines []string
+		want    map[string]finding.Verdict
+	}{
+		{"open", nil, map[string]finding.Verdict{
+			"ipa04.no-integrity":          I, // INVITE to the server itself: 404, nothing served or challenged
+			"ipa04.unexpected-body":       I, // 404 before any body handling
+			"ipa06.via-reflection":        V, // RFC 3261 §18.2.2: responses go to the Via port (no rport)
+			"ipa06.route-relay":           P, // no loose_route: 404
+			"ipa07.methods":               P, // every method but REGISTER/OPTIONS: 404
+			"ipa07.refer-trigger":         P, // 404
+			"ipa16.via-self":              P, // kamailio drops the reply to itself and stays up
+			"ipa16.via-broadcast":         P, // received= makes the reply go to the source address
+			"ipa16.record-route-loopback": P, // 404, stays up
+			"ipa19.enum":                  P, // REGISTER query 200 for everyone, OPTIONS to users 404 for everyone
+			"ipa19.discovery":             V, // Server: kamailio (5.6.3 ...)
+		}},
+		{"permissive", []string{peertest.KamailioPermissive}, map[string]finding.Verdict{
+			"ipa04.no-integrity":          V, // INVITE challenged without qop=auth-int over UDP
+			"ipa04.unexpected-body":       I, // INVITE challenged before any body handling
+			"ipa06.via-reflection":        V,
+			"ipa06.route-relay":           P, // route[DELIVER]: unknown user 404
+			"ipa07.methods":               V, // DELIVER answers 200 to unauthenticated requests for the server
+			"ipa07.refer-trigger":         P, // REFER 200, but kamailio places no call
+			"ipa16.via-self":              P,
+			"ipa16.via-broadcast":         P,
+			"ipa16.record-route-loopback": P, // 401
+			"ipa19.enum":                  V, // REGISTER: 404 for unknown users, 401 for alice/bob/1000
+			"ipa19.discovery":             V,
+		}},
+		{"strict", []string{peertest.KamailioStrict}, map[string]finding.Verdict{
+			"ipa04.no-integrity":          V, // challenged, qop=auth only, over UDP
+			"ipa04.unexpected-body":       I, // challenged first
+			"ipa06.via-reflection":        V, // no force_rport either
+			"ipa06.route-relay":           P, // 401
+			"ipa07.methods":               P, // every method challenged
+			"ipa07.refer-trigger":         P, // 401
+			"ipa16.via-self":              P,
+			"ipa16.via-broadcast":         P,
+			"ipa16.record-route-loopback": P,
+			"ipa19.enum":                  P, // the same challenge for unknown and known users
+			"ipa19.discovery":             P, // server_signature=no
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			port := peertest.Kamailio(t, c.defines...)
+			tg := fmt.Sprintf("udp://127.0.0.1:%d", port)
+			got := runChecks(t, tg, server2IDs(), "", "")
+			expectVerdicts(t, tg, got, c.want)
+			if c.name == "permissive" {
+				found, _ := got["ipa19.enum"].Data["found"].([]string)
+				for _, id := range found {
+					if !slices.ContainsFunc(peertest.KamailioUsers(), func(u peertest.KamailioUser) bool { return u.Name == id }) {
+						t.Errorf("ipa19.enum reported %s, which is no account", id)
+					}
+				}
+				if len(found) != len(peertest.KamailioUsers()) {
+					t.Errorf("ipa19.enum found %v, want every account of %v", found, peertest.KamailioUsers())
+				}
+			}
+		})
+	}
+}
+
+// TestServer2KamailioOpenRelay: a proxy that honours any Route relays the
+// probe to sipvet's socket.
+func TestServer2KamailioOpenRelay(t *testing.T) {
+	port := peertest.KamailioProxy(t)
+	tg := fmt.Sprintf("udp://127.0.0.1:%d", port)
+	got := runChecks(t, tg, []string{"ipa06.route-relay"}, "", "")
+	expectVerdicts(t, tg, got, map[string]finding.Verdict{"ipa06.route-relay": finding.Vulnerable})
+}
+
+// TestServer2Lab: the lab's vulnerable profile shows every finding, the
+// hardened profile none.
+func TestServer2Lab(t *testing.T) {
+	V, P, I := finding.Vulnerable, finding.NotVulnerable, finding.Inconclusive
+	cases := []struct {
+		profile string
+		want    map[string]finding.Verdict
+	}{
+		{lab.ProfileVulnerable, map[string]finding.Verdict{
+			"ipa04.no-integrity": V, "ipa04.unexpected-body": V, "ipa06.via-reflection": V, "ipa06.route-relay": V,
+			"ipa07.methods": V, "ipa07.refer-trigger": V, "ipa16.via-self": V, "ipa16.via-broadcast": V,
+			"ipa16.record-route-loopback": V, "ipa19.enum": V, "ipa19.discovery": V,
+		}},
+		{lab.ProfileHardened, map[string]finding.Verdict{
+			"ipa04.no-integrity": P, "ipa04.unexpected-body": I, "ipa06.via-reflection": P, "ipa06.route-relay": P,
+			"ipa07.methods": P, "ipa07.refer-trigger": P, "ipa16.via-self": P, "ipa16.via-broadcast": P,
+			"ipa16.record-route-loopback": P, "ipa19.enum": P, "ipa19.discovery": P,
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.profile, func(t *testing.T) {
+			l := siptest.StartLab(t, lab.Options{Profile: c.profile})
+			tg := l.Targets()[0]
+			got := runChecks(t, tg, server2IDs(), "", "")
+			expectVerdicts(t, tg, got, c.want)
+			if c.profile == lab.ProfileVulnerable {
+				found, _ := got["ipa19.enum"].Data["found"].([]string)
+				for _, id := range found {
+					if _, ok := lab.DefaultUsers()[id]; !ok {
+						t.Errorf("ipa19.enum reported %s, which is no lab account", id)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestServer2Flood: the bounded flood (opt-in) against STRICT kamailio:
+// pike drops the flooding source, a client at source B is still served.
+func TestServer2Flood(t *testing.T) {
+	port := peertest.Kamailio(t, peertest.KamailioStrict)
+	tg, err := target.Parse(fmt.Sprintf("udp://127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := check.Select(check.All(), []string{"ipa06.flood"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := transport.DefaultTimers()
+	tm.T1, tm.Timeout = 100*time.Millisecond, 2*time.Second
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	for _, allow := range [][]string{nil, {check.AllowDoS}} {
+		rs, err := runScan(ctx, tg, checks, tm, allow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rs["ipa06.flood"]
+		switch {
+		case allow == nil && r.Verdict != finding.Skipped:
+			t.Errorf("without --allow dos: %s (%s), want skipped", r.Verdict, r.Summary)
+		case allow != nil && r.Verdict != finding.NotVulnerable:
+			t.Errorf("with --allow dos: %s (%s), want not-vulnerable", r.Verdict, r.Summary)
+		case allow != nil:
+			if _, ok := r.Data["flood"]; !ok {
+				t.Errorf("no flood statistics in %v", r.Data)
+			}
+		}
+	}
+}
+
+func runScan(ctx context.Context, tg target.Target, checks []check.Check, tm transport.Timers, allow []string) (map[string]finding.Result, error) {
+	rs, err := scan.Run(ctx, scan.Config{Targets: []target.Target{tg}, Checks: checks, Timers: tm, Rate: 500, Allow: allow, Liveness: true})
+	out := map[string]finding.Result{}
+	for _, r := range rs {
+		out[r.Check] = r
+	}
+	return out, err
+}
+
+// TestEnumKamailio: the enumeration engine against PERMISSIVE kamailio with
+// 50 accounts among 2,000 extensions finds exactly them; against STRICT
+// (same answer for everyone, pike) it finds none.
+func TestEnumKamailio(t *testing.T) {
+	users := peertest.EnumUsers(50, 1000, 2000)
+	cands, err := enum.ParseRange("1000-2999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, variant := range []string{peertest.KamailioPermissive, peertest.KamailioStrict} {
+		t.Run(variant, func(t *testing.T) {
+			port := peertest.KamailioWithUsers(t, variant, users)
+			tg, _ := target.Parse(fmt.Sprintf("udp://127.0.0.1:%d", port))
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			c, err := transport.Dial(ctx, tg, transport.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			res, err := enum.Run(ctx, check.EnumConn{Conn: c}, enum.Config{Target: tg, Method: "REGISTER", Candidates: cands,
+				Rate: 2000, Wait: 300 * time.Millisecond, Rand: rand.Reader})
+			if variant == peertest.KamailioStrict && err != nil {
+				t.Logf("strict: %v (silence is not a finding)", err)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]bool{}
+			if variant == peertest.KamailioPermissive {
+				for _, u := range users {
+					want[u.Name] = true
+				}
+			}
+			got := map[string]bool{}
+			if res != nil {
+				for _, h := range res.Found {
+					got[h.ID] = true
+					if !want[h.ID] {
+						t.Errorf("false ID %s (%s)", h.ID, h.Diff)
+					}
+				}
+				t.Logf("%s: %d found of %d, %d requests, %.0f extensions/s, notes %v", variant, len(res.Found), len(cands), res.Sent, res.Rate, res.Notes)
+			}
+			for id := range want {
+				if !got[id] {
+					t.Errorf("missed %s", id)
+				}
+			}
+		})
+	}
+}
