@@ -16,7 +16,8 @@
 #   truth.env          the ground truth: passwords, digits, keys come from the
 #                      captures themselves and are checked by the Go test
 #
-# Needs: kamailio, baresip, espeak-ng, sox, dumpcap (tshark), openssl.
+# Needs: kamailio, baresip, espeak-ng, sox, dumpcap (tshark), openssl, python3.
+# KEEP=1 keeps the work directory (configs and logs of every peer).
 set -euo pipefail
 
 out=${1:?usage: gen-captures.sh OUTDIR}

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -341,8 +341,8 @@ func crackResult(input string, src crack.Source, res []crack.Result, reveal, int
 
 // crackHostOf returns the IP address of an "ip:port" string.
 func crackHostOf(s string) string {
-	if h, _, err := net.SplitHostPort(s); err == nil {
-		return h
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().String()
 	}
 	return s
 }

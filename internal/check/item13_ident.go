@@ -169,7 +169,7 @@ func (e *Env) identBranches(ctx context.Context) ([]string, string) {
 
 // judgeIdentifiers decides from the reports of each identifier kind.
 func judgeIdentifiers(reports []ident.Report) Outcome {
-	var bad, summary []string
+	var bad, unsure, summary []string
 	analysed := 0
 	data := map[string]any{"thresholds": ident.Thresholds()}
 	for _, r := range reports {
@@ -182,14 +182,19 @@ func judgeIdentifiers(reports []ident.Report) Outcome {
 			continue
 		}
 		analysed++
-		if r.Predictable {
+		switch {
+		case r.Predictable:
 			bad = append(bad, r.Kind+" ("+strings.Join(r.Reasons, "; ")+")")
+		case r.Uncertain:
+			unsure = append(unsure, fmt.Sprintf("%s (≈%.0f bits from %d samples)", r.Kind, r.MinEntropyBits, r.Samples))
 		}
 	}
 	var o Outcome
 	switch {
 	case len(bad) > 0:
 		o = Vulnerable("predictable identifiers: %s [threshold: min-entropy ≥ %.0f bits per value, no repeats, counters, timestamps or embedded addresses]", strings.Join(bad, "; "), ident.MinEntropyBits)
+	case len(unsure) > 0:
+		o = Inconclusive("estimated min-entropy below %.0f bits but above %.0f for %s, with no repeats, counters, timestamps or embedded addresses: the sample cannot tell a weak generator from a random 32-bit one", ident.MinEntropyBits, ident.LowEntropyBits, strings.Join(unsure, ", "))
 	case analysed == 0:
 		o = Inconclusive("too few identifiers collected (%s); need at least %d of a kind", strings.Join(summary, "; "), ident.MinSamples)
 	default:

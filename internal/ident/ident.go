@@ -22,8 +22,15 @@
 //     never decreases;
 //   - an IPv4 or MAC address is embedded (dotted, or as 8/12 hex digits that
 //     every value shares, see Report.Addresses);
-//   - the estimated min-entropy per value is below MinEntropyBits (32 bits,
-//     the least RFC 3261 §19.3 asks of a tag).
+//   - the estimated min-entropy per value is below LowEntropyBits (16 bits):
+//     far below the 32 bits RFC 3261 §19.3 asks of a tag, beyond what the
+//     estimator's caution explains.
+//
+// An estimate between LowEntropyBits and MinEntropyBits (32 bits) with none
+// of the other signs sets Uncertain instead: the sample cannot show that the
+// values carry 32 bits, nor that they do not (a uniformly random 32-bit tag
+// itself scores about 22 bits at 200 samples). Callers report that as
+// inconclusive, never as vulnerable.
 //
 // Fields (a counter or a timestamp inside a longer value, such as the
 // creation time in front of a keyed hash in many nonces) are reported in
@@ -40,9 +47,8 @@
 // the estimate of a value is the sum over positions. It is a conservative
 // (lower) estimate for random data: with 200 samples a uniformly random hex
 // character scores about 2.7 of its 4 bits, so a random 64-bit hex tag
-// scores about 44 bits and a random 32-bit one about 22 — a 32-bit tag thus
-// fails the 32-bit threshold, by design, as the sample cannot show that it
-// has no bias. The estimate ignores correlation between positions (a CRC of
+// scores about 44 bits and a random 32-bit one about 22 — which is why an
+// estimate below 32 bits alone only makes a report Uncertain. The estimate ignores correlation between positions (a CRC of
 // the request looks random); counters and timestamps are caught by their
 // own tests.
 package ident
@@ -64,6 +70,9 @@ const (
 	MinSamples = 20
 	// MinEntropyBits is the least estimated min-entropy per value.
 	MinEntropyBits = 32.0
+	// LowEntropyBits is the estimate below which values are predictable
+	// whatever the sample size.
+	LowEntropyBits = 16.0
 	// CounterShare is the share of consecutive steps that must be positive
 	// and small for a counter.
 	CounterShare = 0.9
@@ -119,8 +128,11 @@ type Report struct {
 	// Insufficient is true with fewer than MinSamples values.
 	Insufficient bool `json:"insufficient"`
 	// Predictable is the verdict; Reasons say why.
-	Predictable bool     `json:"predictable"`
-	Reasons     []string `json:"reasons,omitempty"`
+	Predictable bool `json:"predictable"`
+	// Uncertain is set when only the entropy estimate is below
+	// MinEntropyBits, but not below LowEntropyBits: no verdict either way.
+	Uncertain bool     `json:"uncertain"`
+	Reasons   []string `json:"reasons,omitempty"`
 }
 
 // Thresholds returns the thresholds as data for a results file.
@@ -128,6 +140,7 @@ func Thresholds() map[string]any {
 	return map[string]any{
 		"min_samples":      MinSamples,
 		"min_entropy_bits": MinEntropyBits,
+		"low_entropy_bits": LowEntropyBits,
 		"counter_share":    CounterShare,
 		"max_counter_step": MaxCounterStep,
 		"timestamp_range":  fmt.Sprintf("%d-%d (s) or ×1000 (ms)", TimestampMin, TimestampMax),
@@ -217,7 +230,8 @@ func Analyze(kind string, values []string) Report {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("only %d values (want at least %d): no verdict", r.Samples, MinSamples))
 		return r
 	}
-	r.Predictable = r.Duplicates > 0 || r.Counter || r.Timestamp || len(r.Addresses) > 0 || r.MinEntropyBits < MinEntropyBits
+	r.Predictable = r.Duplicates > 0 || r.Counter || r.Timestamp || len(r.Addresses) > 0 || r.MinEntropyBits < LowEntropyBits
+	r.Uncertain = !r.Predictable && r.MinEntropyBits < MinEntropyBits
 	return r
 }
 

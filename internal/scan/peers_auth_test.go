@@ -102,8 +102,8 @@ func TestKamailioAuthVerdicts(t *testing.T) {
 			"ipa03.cleartext-challenge": finding.NotVulnerable,
 			// No failure counting, no pike: the 12th guess finds the password.
 			"ipa03.online-guess": finding.Vulnerable,
-			// sl's stateless To-tag is a constant MD5 plus a short CRC of
-			// the request: far below 32 bits (same in both variants).
+			// Nonces repeat for a whole second (no one_time_nonce): 195 of
+			// 200 are duplicates.
 			"ipa13.server-identifiers": finding.Vulnerable,
 			// The spoofed high-CSeq REGISTER is challenged and never saved.
 			"ipa13.cseq-bump": finding.NotVulnerable,
@@ -133,8 +133,12 @@ func TestKamailioAuthVerdicts(t *testing.T) {
 			"ipa01.deregister-spoof":    finding.NotVulnerable,
 			"ipa03.cleartext-challenge": finding.NotVulnerable,
 			// htable authfail: 5 wrong passwords from one source → 403.
-			"ipa03.online-guess":       finding.NotVulnerable,
-			"ipa13.server-identifiers": finding.Vulnerable,
+			"ipa03.online-guess": finding.NotVulnerable,
+			// Nonces and branches pass; sl's stateless To-tag (a constant
+			// MD5 plus a CRC32 of the request) estimates ≈22 bits, which 200
+			// samples cannot tell from a random 32-bit tag: inconclusive,
+			// not a guess either way.
+			"ipa13.server-identifiers": finding.Inconclusive,
 			"ipa13.cseq-bump":          finding.NotVulnerable,
 			"ipa14.foreign-nonce":      finding.NotVulnerable,
 			// one_time_nonce 1 (+ nonce_count 1): a used nonce is re-challenged.
