@@ -35,7 +35,7 @@ func runRTPInject(ctx context.Context, env *Env) (Outcome, error) {
 		return *o0(o), err
 	}
 	defer s.close(ctx)
-	dst, _, err := s.mediaDst(ctx)
+	dst, rtcpDst, err := s.mediaDst(ctx)
 	if err != nil {
 		return Inconclusive("%v", err), nil
 	}
@@ -52,8 +52,13 @@ func runRTPInject(ctx context.Context, env *Env) (Outcome, error) {
 	payload := make([]byte, uaFrameSamples)
 	obs.Injected = uaSendRTP(ctx, bm.rtp, dst, rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: obs.FirstSeq, Timestamp: ts + 1000*uaFrameSamples, SSRC: s.ssrc}, payload, 50, uaFrameEvery)
 	obs.LastSeq = obs.FirstSeq + uint16(obs.Injected) - 1
-	// Receiver reports come every few seconds (RFC 3550 §6.2): wait for one.
+	// Receiver reports come every few seconds (RFC 3550 §6.2): wait for
+	// one. sipvet, a sender, also sends its sender report from A once a
+	// second, which UAs that report only in answer to RTCP need.
 	for i := 0; i < 40 && ctx.Err() == nil; i++ {
+		if i%5 == 0 && s.media.rtcp != nil {
+			_ = uaSendRTCP(ctx, s.media.rtcp, rtcpDst, &rtcp.SenderReport{SSRC: s.ssrc, NTPTime: uint64(env.Now().Unix()+2208988800) << 32, RTPTime: ts})
+		}
 		if rr, ok := uaReportAbout(append(s.media.rtcpSince(t0), bm.rtcpSince(t0)...), s.ssrc); ok {
 			obs.RRSeen, obs.RRHighestSeq = true, rr.LastSequenceNumber
 			if uaSeqCovers(obs.RRHighestSeq, obs.FirstSeq) {

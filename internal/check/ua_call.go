@@ -152,7 +152,13 @@ func uaStart(ctx context.Context, env *Env, spec uaOfferSpec, extra func(*sip.Me
 	s.offer = uaBuildOffer(spec)
 	user := env.Target.User
 	s.ruri = env.Target.SIPURI(user)
-	s.invite = env.request(sig, s.d, "INVITE", s.ruri, "sipvet", s.ruri)
+	from := "sipvet"
+	if env.User != "" {
+		// A target that challenges INVITE checks that From names the
+		// account that authenticates.
+		from = env.User
+	}
+	s.invite = env.request(sig, s.d, "INVITE", s.ruri, from, s.ruri)
 	s.invite.Set("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK")
 	s.invite.SetBody("application/sdp", s.offer)
 	if extra != nil {
@@ -164,6 +170,22 @@ func uaStart(ctx context.Context, env *Env, spec uaOfferSpec, extra func(*sip.Me
 	if err := s.inviteTx(ctx, onProvisional); err != nil {
 		s.close(ctx)
 		return nil, err
+	}
+	// A target that challenges the INVITE (RFC 3261 §22.2) gets the test
+	// account's credentials, as a new transaction of the same dialog.
+	for round := 0; round < 2 && env.User != "" && authIsChallenge(s.final); round++ {
+		ch := authChallengeOf(s.final)
+		next := env.authRebuild(sig, s.d, s.invite)
+		cred, err := env.authAnswer(ch, next, env.User, env.Password, 1)
+		if err != nil {
+			break
+		}
+		next.Set(ch.header(), cred.String())
+		s.invite, s.final, s.provisional = next, nil, nil
+		if err := s.inviteTx(ctx, onProvisional); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
 	}
 	return s, nil
 }

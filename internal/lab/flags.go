@@ -41,6 +41,13 @@ const (
 	FlagRealmMismatch       = "14.realm-mismatch"
 	FlagQopDowngrade        = "14.qop-downgrade"
 	FlagMD5Only             = "14.md5-only"
+	// UA and media flaws (vuln_ua.go).
+	FlagDialogForeignSource = "01.dialog-foreign-source"
+	FlagRTPLatch            = "09.rtp-latch"
+	FlagRTCPBye             = "10.rtcp-bye"
+	FlagBadSDPAddress       = "16.bad-sdp-address"
+	FlagSDESCleartext       = "21.sdes-cleartext"
+	FlagVBR                 = "22.vbr"
 )
 
 // ErrUnknownFlag is wrapped when Options.Vulns names no known flag or item.
@@ -83,6 +90,12 @@ func FlagHelp() []FlagInfo {
 		{FlagRealmMismatch, "credentials for another realm are verified with that realm and accepted; off: challenged again"},
 		{FlagQopDowngrade, "an answer without qop is accepted although qop was offered; off: challenged again"},
 		{FlagMD5Only, "challenges offer MD5 only; off: SHA-256 first, then MD5 (RFC 8760)"},
+		{FlagDialogForeignSource, "the UA accepts BYE, CANCEL, re-INVITE and PRACK of its calls from any source; off: only from the address the INVITE came from (others get 403, CANCEL 481)"},
+		{FlagRTPLatch, "the UA's media latches onto the source of any RTP packet (injected media is played and answered); off: only the SDP address is heard"},
+		{FlagRTCPBye, "an RTCP BYE stops the UA's media; off: ignored"},
+		{FlagBadSDPAddress, "INVITEs with loopback, broadcast, multicast or self media addresses, well-known media ports or a foreign loopback Contact are answered; off: 488/403"},
+		{FlagSDESCleartext, "SDES offers (RTP/SAVP a=crypto) over UDP/TCP/WS are answered with the UA's key; off: 488 (DTLS-SRTP and SDES over TLS are accepted)"},
+		{FlagVBR, "Opus is answered under SRTP without cbr=1 (variable bitrate); off: cbr=1"},
 		{FlagVersionBanner, "Server/User-Agent carry product, version and OS (sipvet-lab/1.0.3 (Linux)); off: \"sipvet-lab\""},
 	}
 	slices.SortFunc(flags, func(a, b FlagInfo) int { return strings.Compare(a.Name, b.Name) })

@@ -45,6 +45,7 @@ type mediaConfig struct {
 	maxDuration time.Duration
 	now         func() time.Time
 	log         *slog.Logger
+	ua          uaMediaOpts // vuln_ua.go
 }
 
 // media is one RTP endpoint: it echoes every RTP packet back to its sender,
@@ -63,6 +64,8 @@ type media struct {
 	src    recvStats
 	lastSR uint32
 	srAt   time.Time
+	// uaStopped is set when an RTCP BYE stopped the media (vuln_ua.go).
+	uaStopped bool
 }
 
 // recvStats holds RFC 3550 §A.3 reception statistics for one remote SSRC.
@@ -156,7 +159,7 @@ func (m *media) handle(ctx context.Context, l transport.Listener, p transport.Pa
 			m.cfg.log.Error("lab: media packet panic", "src", p.Src, "panic", r)
 		}
 	}()
-	if len(p.Data) < 8 || len(p.Data) > maxRTPPacket || p.Data[0]>>6 != 2 {
+	if len(p.Data) < 8 || len(p.Data) > maxRTPPacket || p.Data[0]>>6 != 2 || !m.uaAdmit(p) {
 		return
 	}
 	if pt := p.Data[1]; pt >= 200 && pt <= 204 {
@@ -292,9 +295,9 @@ func (m *media) toneLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 		m.mu.Lock()
-		dst := m.remote
+		dst, muted := m.remote, m.uaMuted()
 		m.mu.Unlock()
-		if !dst.IsValid() || (m.cfg.mayReach != nil && !m.cfg.mayReach(dst.Addr())) {
+		if muted || !dst.IsValid() || (m.cfg.mayReach != nil && !m.cfg.mayReach(dst.Addr())) {
 			continue
 		}
 		pkt := rtp.Packet{

@@ -54,7 +54,7 @@ func (l *Lab) allow() string {
 }
 
 // supported lists the option tags the lab accepts in Require.
-func supported() []string { return []string{"replaces", "timer", "path"} }
+func supported() []string { return []string{"replaces", "timer", "path", "100rel"} }
 
 // handlePacket processes one received message. It never panics: a panic
 // while handling hostile input is logged and the packet dropped.

@@ -35,6 +35,7 @@ type call struct {
 	media    *media
 	answer   []byte
 	stopRing context.CancelFunc
+	ua       uaCallMedia // vuln_ua.go
 }
 
 // end stops the call's timers and media; it is safe to call more than once.
@@ -102,6 +103,10 @@ func (l *Lab) invite(ctx context.Context, in *inbound) {
 		l.respond(ctx, in, resp)
 		return
 	}
+	if resp := l.uaCheckOffer(in, c); resp != nil {
+		l.respond(ctx, in, resp)
+		return
+	}
 	l.pruneCalls()
 	if len(l.calls) >= maxCalls {
 		resp := sip.NewResponse(req, 503, "Too Many Calls")
@@ -110,7 +115,7 @@ func (l *Lab) invite(ctx context.Context, in *inbound) {
 		return
 	}
 	l.respond(ctx, in, sip.NewResponse(req, 100, "Trying"))
-	l.respond(ctx, in, sip.NewResponse(req, 180, "Ringing"))
+	l.respond(ctx, in, l.uaRinging(in))
 	from, _ := req.From()
 	c.key = callKey(req.CallID(), from.Tag(), in.toTag)
 	l.calls[c.key] = c
@@ -178,7 +183,7 @@ func (l *Lab) answer(ctx context.Context, c *call) {
 	ip := localIP(in)
 	cfg := mediaConfig{
 		ip: ip, remote: c.offer.addr, pt: c.pt, ssrc: l.rand32(), seq: uint16(l.rand32()), ts: l.rand32(),
-		maxDuration: l.maxCall, now: l.now, log: l.log, mayReach: l.mayReach,
+		maxDuration: l.maxCall, now: l.now, log: l.log, mayReach: l.mayReach, ua: l.uaMediaOptions(),
 	}
 	m, err := startMedia(ctx, &l.wg, cfg)
 	if err != nil {
@@ -194,7 +199,7 @@ func (l *Lab) answer(ctx context.Context, c *call) {
 	} else {
 		p.pts = []int{ptPCMU, ptPCMA}
 	}
-	c.answer = buildSDP(p)
+	c.answer = l.uaAnswerSDP(c, buildSDP(p))
 	resp := sip.NewResponse(in.msg, 200, "OK")
 	resp.Set("Contact", "<"+l.selfURI(in, c.user)+">")
 	resp.Set("Allow", l.allow())
@@ -253,7 +258,7 @@ func (l *Lab) ack(ctx context.Context, in *inbound, toTag string) {
 // to the INVITE (RFC 3261 §9.2). l.mu is held.
 func (l *Lab) cancelInvite(ctx context.Context, in *inbound) {
 	for k, c := range l.calls {
-		if c.state == callRinging && c.in.msg.CallID() == in.msg.CallID() && c.in.via.Branch() == in.via.Branch() {
+		if c.state == callRinging && c.in.msg.CallID() == in.msg.CallID() && c.in.via.Branch() == in.via.Branch() && !l.uaForeign(in, c) {
 			l.respond(ctx, in, sip.NewResponse(in.msg, 200, "OK"))
 			l.respond(ctx, c.in, sip.NewResponse(c.in.msg, 487, "Request Terminated"))
 			c.end()
@@ -270,6 +275,11 @@ func (l *Lab) inDialog(ctx context.Context, in *inbound, toTag string) {
 	c := l.findCall(req, toTag)
 	if c == nil || c.done() {
 		l.forwardOr(ctx, in, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if l.uaForeign(in, c) {
+		l.uaTrace(in, c)
+		l.respond(ctx, in, sip.NewResponse(req, 403, "Forbidden"))
 		return
 	}
 	switch req.Method {

@@ -21,7 +21,7 @@ func ItemModes(n int) []check.Mode {
 		e = check.ModeEnum
 	)
 	table := [][]check.Mode{
-		1: {s}, 2: {h}, 3: {p, c, s}, 4: {s}, 5: {h, s}, 6: {s}, 7: {s}, 8: {p, s},
+		1: {s}, 2: {h}, 3: {p, c, s}, 4: {s}, 5: {h, s, p}, 6: {s}, 7: {s}, 8: {p, s},
 		9: {s, p}, 10: {s, p}, 11: {f}, 12: {f}, 13: {s, h, p}, 14: {s}, 15: {h, s},
 		16: {s}, 17: {s}, 18: {s}, 19: {s, e, p}, 20: {s, h}, 21: {p, s}, 22: {p, s},
 	}
