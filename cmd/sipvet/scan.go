@@ -54,6 +54,7 @@ type scanFlags struct {
 	discover                  discoverFlags
 	infra                     infraFlags
 	auth                      authFlags
+	ua                        uaFlags
 }
 
 func (s *scanFlags) register(cmd *cobra.Command) {
@@ -79,6 +80,7 @@ func (s *scanFlags) register(cmd *cobra.Command) {
 	s.infra.register(f)
 	s.discover.register(f)
 	s.auth.register(f)
+	s.ua.register(f)
 }
 
 func (a *app) scanCmd() *cobra.Command {
@@ -298,6 +300,9 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 		return err
 	}
 	if err := sf.auth.apply(&cfg); err != nil {
+		return err
+	}
+	if err := sf.ua.apply(&cfg); err != nil {
 		return err
 	}
 	cfg.Timers = transport.DefaultTimers()

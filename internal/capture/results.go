@@ -307,7 +307,7 @@ func rtcpResult(rep *Report, o ResultOptions) finding.Result {
 func identResult(rep *Report, o ResultOptions) finding.Result {
 	r := base(13, CheckIdentifiers, o.Target)
 	var agents []map[string]any
-	predictable, decided := 0, 0
+	predictable, decided, uncertain := 0, 0, 0
 	var reasons []string
 	for _, g := range rep.Agents {
 		var reports []ident.Report
@@ -320,8 +320,11 @@ func identResult(rep *Report, o ResultOptions) finding.Result {
 			}
 			ir := ident.Analyze(kv.kind, kv.vals)
 			reports = append(reports, ir)
-			if !ir.Insufficient {
+			if !ir.Insufficient && !ir.Uncertain {
 				decided++
+			}
+			if ir.Uncertain && !ir.Insufficient {
+				uncertain++
 			}
 			if ir.Predictable && !ir.Insufficient {
 				predictable++
@@ -340,6 +343,8 @@ func identResult(rep *Report, o ResultOptions) finding.Result {
 		verdict(&r, finding.Vulnerable, "", "%d identifier set(s) predictable: %s", predictable, reasons[0])
 	case len(agents) == 0:
 		verdict(&r, finding.NotApplicable, "", "no cleartext SIP in the capture")
+	case uncertain > 0:
+		verdict(&r, finding.Inconclusive, "", "%d identifier set(s) estimate below %.0f bits but the sample cannot tell them from random ones; none is a repeat, counter, timestamp or embedded address", uncertain, ident.MinEntropyBits)
 	case decided == 0:
 		verdict(&r, finding.Inconclusive, "", "too few identifiers per agent for a verdict (at least %d of one kind are needed)", ident.MinSamples)
 	default:

@@ -184,6 +184,10 @@ type Env struct {
 	// OtherUser is a second existing account name for cross-account checks
 	// (ipa14.username-mismatch); it is never modified.
 	OtherUser string
+	// MediaRelay is the media relay the user named (--media-relay) for the
+	// relay checks (ipa09.rtp-bleed, ipa16.media-after-bye,
+	// ipa16.rtp-without-session); zero when none.
+	MediaRelay MediaRelay
 }
 
 // Mask masks a secret unless Reveal is set.

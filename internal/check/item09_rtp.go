@@ -149,6 +149,16 @@ func uaRelay(ans uaMediaInfo, contactHost string) (bool, string) {
 	return false, ""
 }
 
+// uaRelayOf tells whether the call's media goes through a relay: the
+// answer's media address is on the relay the user named (--media-relay),
+// or uaRelay's heuristics say so.
+func (s *uaSession) uaRelayOf() (bool, string) {
+	if ap := s.answer.addrPort(); ap.IsValid() && s.env.MediaRelay.Contains(ap) {
+		return true, fmt.Sprintf("the SDP answer puts media at %s, on the media relay %s", ap, s.env.MediaRelay)
+	}
+	return uaRelay(s.answer, s.contactHost())
+}
+
 // contactHost returns the host of the 2xx Contact ("" when unknown).
 func (s *uaSession) contactHost() string {
 	u, err := sip.ParseURI(s.remote)
@@ -176,7 +186,7 @@ func runRTPBleed(ctx context.Context, env *Env) (Outcome, error) {
 		return Inconclusive("the target did not accept the call (%s)", uaStatus(s.final)), nil
 	}
 	var obs uaBleedObs
-	obs.Relay, obs.Why = uaRelay(s.answer, s.contactHost())
+	obs.Relay, obs.Why = s.uaRelayOf()
 	if !obs.Relay {
 		cleanup := s.hangup(ctx)
 		out := judgeRTPBleed(obs)
@@ -215,7 +225,7 @@ func runRTPBleed(ctx context.Context, env *Env) (Outcome, error) {
 func judgeRTPBleed(o uaBleedObs) Outcome {
 	switch {
 	case !o.Relay:
-		return NotApplicable("no media relay in the path: the SDP answer's c= address is the answerer's own, so there is no relay port to probe (RTP bleed concerns relays; a UA that latches is ipa09.rtp-inject)")
+		return NotApplicable("no media relay in the path: the SDP answer's c= address is the answerer's own, so there is no relay port to probe (RTP bleed concerns relays; a UA that latches is ipa09.rtp-inject; name a relay with --media-relay)")
 	case o.SentByB == 0:
 		return Inconclusive("no RTP could be sent from source B to the relay")
 	case o.RTPAtB > 0:

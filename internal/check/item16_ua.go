@@ -183,7 +183,7 @@ func uaAfterBye(ctx context.Context, env *Env, probe bool) (uaAfterByeObs, map[s
 		return obs, nil, o0(o), err
 	}
 	defer s.close(ctx)
-	obs.Relay, _ = uaRelay(s.answer, s.contactHost())
+	obs.Relay, _ = s.uaRelayOf()
 	dst, _, err := s.mediaDst(ctx)
 	if err != nil {
 		o := Inconclusive("%v", err)
@@ -256,6 +256,8 @@ func judgeMediaAfterBye(o uaAfterByeObs) Outcome {
 		return Inconclusive("the UA did not confirm the BYE with a 2xx (%d)", o.Bye)
 	case o.Before == 0:
 		return Inconclusive("the UA sent no RTP during the call, so media after BYE cannot be judged")
+	case o.After > 3 && o.Relay:
+		return Vulnerable("the media relay kept forwarding media after the call ended: %d RTP packets arrived from it between 0.3 s and 2.3 s after the BYE was confirmed", o.After)
 	case o.After > 3:
 		return Vulnerable("media kept flowing after the call ended: %d RTP packets arrived between 0.3 s and 2.3 s after the BYE was confirmed", o.After)
 	}
@@ -280,7 +282,7 @@ func runRTPWithoutSession(ctx context.Context, env *Env) (Outcome, error) {
 func judgeRTPWithoutSession(o uaAfterByeObs) Outcome {
 	switch {
 	case !o.Relay:
-		return NotApplicable("no media relay in the path: the SDP answer's c= address is the answerer's own")
+		return NotApplicable("no media relay in the path: the SDP answer's c= address is the answerer's own (name a relay with --media-relay)")
 	case o.Bye < 200 || o.Bye >= 300:
 		return Inconclusive("the call did not end with a 2xx to BYE (%d)", o.Bye)
 	case o.Probes == 0:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sipvet/sipvet/internal/finding"
+	"github.com/sipvet/sipvet/internal/siptest"
 	"github.com/sipvet/sipvet/internal/target"
 	"github.com/sipvet/sipvet/internal/transport"
 )
@@ -86,6 +87,7 @@ func verdicts(rep Report) map[string]finding.Verdict {
 // TestFakeDUT runs every harness check against a pure-Go DUT with all
 // flaws on, then with all flaws off: each verdict must flip.
 func TestFakeDUT(t *testing.T) {
+	siptest.CheckGoroutines(t)
 	all := dutFlaws{true, true, true, true, true, true, true}
 	none := dutFlaws{}
 	for _, tc := range []struct {
@@ -156,6 +158,7 @@ func TestNoDUT(t *testing.T) {
 
 // TestTimeoutEndsRun: the overall timeout ends a run whose DUT never acts.
 func TestTimeoutEndsRun(t *testing.T) {
+	siptest.CheckGoroutines(t)
 	cfg, _ := testConfig(t)
 	cfg.Timeout = 500 * time.Millisecond
 	cfg.StepTimeout = 10 * time.Second

@@ -119,7 +119,7 @@ func (c *collector) count(kind string) int {
 // anywhere below 2**31.
 func judgeIdentifiers(values map[string][]string, cseqs []uint32) outcome {
 	var reports []ident.Report
-	var bad, short []string
+	var bad, short, unsure []string
 	for _, kind := range []string{kindCallID, kindTag, kindBranch, kindCNonce} {
 		r := ident.Analyze(kind, values[kind])
 		reports = append(reports, r)
@@ -128,6 +128,8 @@ func judgeIdentifiers(values map[string][]string, cseqs []uint32) outcome {
 			short = append(short, fmt.Sprintf("%s (%d of %d)", kind, r.Samples, ident.MinSamples))
 		case r.Predictable:
 			bad = append(bad, fmt.Sprintf("%s: %s", kind, strings.Join(r.Reasons, "; ")))
+		case r.Uncertain:
+			unsure = append(unsure, fmt.Sprintf("%s (≈%.0f bits from %d)", kind, r.MinEntropyBits, r.Samples))
 		}
 	}
 	data := map[string]any{"identifiers": reports, "cseq_starts": cseqStats(cseqs), "thresholds": ident.Thresholds()}
@@ -137,6 +139,8 @@ func judgeIdentifiers(values map[string][]string, cseqs []uint32) outcome {
 		o = vulnerable("the DUT's identifiers are predictable: %s", strings.Join(bad, " | "))
 	case len(short) > 0:
 		o = inconclusive("too few identifiers collected: %s; let the DUT place more calls (--calls)", strings.Join(short, ", "))
+	case len(unsure) > 0:
+		o = inconclusive("estimated min-entropy below %.0f bits for %s, with no repeats, counters, timestamps or embedded addresses: more calls (--calls) are needed to tell", ident.MinEntropyBits, strings.Join(unsure, ", "))
 	default:
 		o = passed("Call-IDs, From-tags, branches%s of the DUT look unpredictable (%d calls/registrations, %d transactions)",
 			map[bool]string{true: " and cnonces", false: ""}[len(values[kindCNonce]) >= ident.MinSamples],

@@ -198,3 +198,24 @@ func TestOpenSSLClientCerts(t *testing.T) {
 		})
 	}
 }
+
+// TestBaresipCons drives baresip through its cons module (UDP text
+// commands) instead of ctrl_tcp.
+func TestBaresipCons(t *testing.T) {
+	peertest.Need(t, "baresip")
+	cfg, udp := testConfig(t)
+	cfg.StepTimeout = 15 * time.Second
+	cfg.Window = 2 * time.Second
+	cfg.Checks = []string{IDRedirectFollowed}
+	drv := &lateDriver{ch: make(chan Driver, 1)}
+	cfg.Driver = drv
+	rep := runWithPeer(t, cfg, func() {
+		dut := peertest.StartDUTBaresip(t, peertest.DUTBaresipOptions{Registrar: udp, Lifetime: 60 * time.Second})
+		d, err := ParseDriver(dut.ConsControl())
+		if err != nil {
+			t.Error(err)
+		}
+		drv.set(d)
+	})
+	assertVerdicts(t, rep, map[string]finding.Verdict{IDRedirectFollowed: finding.Vulnerable})
+}

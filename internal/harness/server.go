@@ -186,6 +186,9 @@ func (s *server) register(in inbound) {
 		s.tlsRegs[canonAddr(in.pkt.Src)] = true
 		s.mu.Unlock()
 	}
+	if d := s.registered(); d != nil && in.pkt.Src != "" && s.inScope(in.pkt.Src) != nil {
+		return
+	}
 	if !s.cfg.NoAuth && !m.Has("Authorization") {
 		nonce := s.token(16)
 		s.mu.Lock()
@@ -198,6 +201,9 @@ func (s *server) register(in inbound) {
 	src, err := netip.ParseAddrPort(in.pkt.Src)
 	if err != nil {
 		return
+	}
+	if d := s.registered(); d != nil && d.ip != src.Addr().Unmap() {
+		return // the first device to register is the DUT; others are ignored
 	}
 	expires := "3600"
 	var contact *sip.URI

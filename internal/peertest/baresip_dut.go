@@ -24,6 +24,8 @@ type DUTBaresip struct {
 	SIPPort int
 	// CtrlPort is the ctrl_tcp port (netstring JSON commands).
 	CtrlPort int
+	// ConsPort is the cons port (UDP text commands such as "/dial URI").
+	ConsPort int
 	// Dir holds the generated configuration.
 	Dir  string
 	logs *bytes.Buffer
@@ -49,7 +51,7 @@ func StartDUTBaresip(t testing.TB, o DUTBaresipOptions) *DUTBaresip {
 		o.Lifetime = 120 * time.Second
 	}
 	dir := t.TempDir()
-	d := &DUTBaresip{SIPPort: dutFreePair(t), CtrlPort: FreePort(t), Dir: dir, logs: &bytes.Buffer{}}
+	d := &DUTBaresip{SIPPort: dutFreePair(t), CtrlPort: FreePort(t), ConsPort: FreePort(t), Dir: dir, logs: &bytes.Buffer{}}
 	wav := filepath.Join(dir, "in.wav")
 	if err := os.WriteFile(wav, dutSilenceWAV(8000, 2), 0o644); err != nil {
 		t.Fatal(err)
@@ -58,7 +60,7 @@ func StartDUTBaresip(t testing.TB, o DUTBaresipOptions) *DUTBaresip {
 	if o.CAFile != "" {
 		cafile = "sip_cafile\t\t" + o.CAFile
 	}
-	repl := strings.NewReplacer("{{SIP_PORT}}", strconv.Itoa(d.SIPPort), "{{CTRL_PORT}}", strconv.Itoa(d.CtrlPort),
+	repl := strings.NewReplacer("{{SIP_PORT}}", strconv.Itoa(d.SIPPort), "{{CTRL_PORT}}", strconv.Itoa(d.CtrlPort), "{{CONS_PORT}}", strconv.Itoa(d.ConsPort),
 		"{{CAFILE_LINE}}", cafile, "{{AUDIO_IN}}", wav, "{{AUDIO_OUT}}", filepath.Join(dir, "out.wav"),
 		"{{REGISTRAR}}", o.Registrar)
 	for _, name := range []string{"config", "accounts"} {
@@ -96,6 +98,11 @@ func StartDUTBaresip(t testing.TB, o DUTBaresipOptions) *DUTBaresip {
 // Control is the harness --dut-control value for this baresip.
 func (d *DUTBaresip) Control() string {
 	return fmt.Sprintf("baresip-ctrl://127.0.0.1:%d", d.CtrlPort)
+}
+
+// ConsControl is the harness --dut-control value for baresip's cons module.
+func (d *DUTBaresip) ConsControl() string {
+	return fmt.Sprintf("baresip-cons://127.0.0.1:%d", d.ConsPort)
 }
 
 // dutFreePair returns a port p with p and p+1 free (baresip's TLS listens on

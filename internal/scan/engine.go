@@ -70,6 +70,9 @@ type Config struct {
 	GuessMask  string
 	GuessLimit int
 	OtherUser  string
+	// MediaRelay is the media relay named with --media-relay; its address
+	// is in scope.
+	MediaRelay check.MediaRelay
 	// Transport is the base transport configuration (TLS, limits, observers
 	// such as the evidence pcapng writer).
 	Transport transport.Options
@@ -133,6 +136,9 @@ func Run(ctx context.Context, cfg Config) ([]finding.Result, error) {
 	scope := map[string]bool{}
 	for _, t := range cfg.Targets {
 		scope[t.Host] = true
+	}
+	if !cfg.MediaRelay.IsZero() {
+		scope[cfg.MediaRelay.Addr.String()] = true
 	}
 	var (
 		mu      sync.Mutex
@@ -327,6 +333,7 @@ func runCheck(ctx context.Context, cfg *Config, c check.Check, t target.Target, 
 		GuessMask:  cfg.GuessMask,
 		GuessLimit: cfg.GuessLimit,
 		OtherUser:  cfg.OtherUser,
+		MediaRelay: cfg.MediaRelay,
 	}
 	o, err := c.Run(cctx, env)
 	if err != nil {

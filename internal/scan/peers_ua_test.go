@@ -1,15 +1,24 @@
 package scan_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sipvet/sipvet/internal/check"
 	"github.com/sipvet/sipvet/internal/finding"
+	"github.com/sipvet/sipvet/internal/lab"
 	"github.com/sipvet/sipvet/internal/peertest"
+	"github.com/sipvet/sipvet/internal/scan"
+	"github.com/sipvet/sipvet/internal/siptest"
+	"github.com/sipvet/sipvet/internal/target"
+	"github.com/sipvet/sipvet/internal/transport"
 )
 
 var uaSave = flag.String("ua.save", "", "save the final INVITE responses of the UA checks under ../check/testdata/itemNN/ with this name prefix")
@@ -120,6 +129,149 @@ func TestBaresipUASRTP(t *testing.T) {
 				*uaSave = "baresip-" + c.name
 			}
 			uaWant(t, fmt.Sprintf("sip:ua@127.0.0.1:%d", p.Port), c.want)
+		})
+	}
+}
+
+// uaRun runs UA checks against tg with an optional test account and media
+// relay, with short SIP timers and a budget for slow UA checks.
+func uaRun(t *testing.T, tg string, ids []string, user, pass string, relay string) map[string]finding.Result {
+	t.Helper()
+	tt, err := target.Parse(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := check.Select(check.All(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := scan.Config{Targets: []target.Target{tt}, Checks: checks, Rate: 200, User: user, Password: pass, Liveness: true}
+	cfg.Timers = transport.DefaultTimers()
+	cfg.Timers.T1, cfg.Timers.Timeout = 100*time.Millisecond, 3*time.Second
+	if relay != "" {
+		if cfg.MediaRelay, err = check.ParseMediaRelay(relay); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	rs, err := scan.Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	out := map[string]finding.Result{}
+	for _, r := range rs {
+		out[r.Check] = r
+	}
+	return out
+}
+
+// uaExpect compares verdicts and logs every summary.
+func uaExpect(t *testing.T, got map[string]finding.Result, want map[string]finding.Verdict) {
+	t.Helper()
+	for id, w := range want {
+		r, ok := got[id]
+		if !ok {
+			t.Errorf("%s: no result", id)
+			continue
+		}
+		t.Logf("%s: %s — %s", id, r.Verdict, r.Summary)
+		if r.Verdict != w {
+			t.Errorf("%s: verdict %s (%s), want %s", id, r.Verdict, r.Summary, w)
+		}
+	}
+}
+
+func uaIDs(want map[string]finding.Verdict) []string {
+	var ids []string
+	for id := range want {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// TestRtpengineRelay calls a UA whose media goes through a real rtpengine
+// (userspace, driven over its ng protocol by peertest.RelayUA) and names the
+// relay with --media-relay. The relay checks flip with rtpengine's
+// settings: immediate endpoint learning lets source B, which speaks first,
+// take the caller's media (RTP bleed); learning off plus the "strict source"
+// flag does not; --delete-delay (default 30 s) keeps a deleted call relaying
+// the far end's media after BYE, --delete-delay=0 does not.
+func TestRtpengineRelay(t *testing.T) {
+	ids := []string{"ipa09.rtp-bleed", "ipa16.media-after-bye", "ipa16.rtp-without-session"}
+	cases := []struct {
+		name  string
+		cfg   peertest.RtpengineConfig
+		flags []string
+		want  map[string]finding.Verdict
+	}{
+		{"learning", peertest.RtpengineConfig{Learning: "immediate", DeleteDelay: -1}, nil, map[string]finding.Verdict{
+			"ipa09.rtp-bleed":           finding.Vulnerable,
+			"ipa16.media-after-bye":     finding.Vulnerable,
+			"ipa16.rtp-without-session": finding.Vulnerable,
+		}},
+		{"learning-nodelay", peertest.RtpengineConfig{Learning: "immediate", DeleteDelay: 0}, nil, map[string]finding.Verdict{
+			"ipa09.rtp-bleed":           finding.Vulnerable,
+			"ipa16.media-after-bye":     finding.NotVulnerable,
+			"ipa16.rtp-without-session": finding.NotVulnerable,
+		}},
+		{"strict", peertest.RtpengineConfig{Learning: "off", DeleteDelay: 0}, []string{"strict source"}, map[string]finding.Verdict{
+			"ipa09.rtp-bleed":           finding.NotVulnerable,
+			"ipa16.media-after-bye":     finding.NotVulnerable,
+			"ipa16.rtp-without-session": finding.NotVulnerable,
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rp := peertest.Rtpengine(t, c.cfg)
+			port := peertest.RelayUA(t, rp, peertest.RelayUAConfig{Flags: c.flags})
+			tg := fmt.Sprintf("sip:ua@127.0.0.1:%d", port)
+			got := uaRun(t, tg, ids, "", "", rp.MediaRelay())
+			uaExpect(t, got, c.want)
+			// Without --media-relay sipvet cannot tell rtpengine's answer
+			// from the UA's own media address (same host, o= kept).
+			if c.name == "strict" {
+				uaExpect(t, uaRun(t, tg, []string{"ipa09.rtp-bleed"}, "", "", ""), map[string]finding.Verdict{"ipa09.rtp-bleed": finding.NotApplicable})
+			}
+		})
+	}
+}
+
+// TestLabUA runs the UA checks against sipvet's own lab in both profiles
+// with the lab's test account (the hardened lab challenges INVITE): the
+// hardened lab is never vulnerable, the vulnerable one shows each UA flaw.
+// The "ring" user rings for 30 s, so CANCEL can be judged.
+func TestLabUA(t *testing.T) {
+	ids := map[string][2]finding.Verdict{ // vulnerable lab, hardened lab
+		"ipa01.bye-foreign-source":      {finding.Vulnerable, finding.NotVulnerable},
+		"ipa01.cancel-foreign-source":   {finding.Vulnerable, finding.NotVulnerable},
+		"ipa01.reinvite-hijack":         {finding.Vulnerable, finding.NotVulnerable},
+		"ipa01.prack-spoof":             {finding.Vulnerable, finding.NotVulnerable},
+		"ipa08.plain-rtp-only":          {finding.NotVulnerable, finding.NotVulnerable}, // the lab speaks SRTP (SDES or DTLS) in both profiles
+		"ipa09.rtp-inject":              {finding.Vulnerable, finding.NotVulnerable},
+		"ipa10.rtcp-bye-spoof":          {finding.Vulnerable, finding.NotVulnerable},
+		"ipa10.rtcp-rr-loss":            {finding.NotVulnerable, finding.NotVulnerable},
+		"ipa16.sdp-loopback":            {finding.Vulnerable, finding.NotVulnerable},
+		"ipa16.sdp-self":                {finding.Vulnerable, finding.NotVulnerable},
+		"ipa16.sdp-broadcast-multicast": {finding.Vulnerable, finding.NotVulnerable},
+		"ipa16.sdp-wellknown-port":      {finding.Vulnerable, finding.NotVulnerable},
+		"ipa16.contact-loopback":        {finding.Vulnerable, finding.NotVulnerable},
+		"ipa16.media-after-bye":         {finding.NotVulnerable, finding.NotVulnerable},
+		"ipa21.sdes-over-cleartext":     {finding.Vulnerable, finding.NotVulnerable},
+		"ipa21.dtls-srtp":               {finding.NotVulnerable, finding.NotVulnerable},
+		"ipa22.vbr-under-srtp":          {finding.Vulnerable, finding.NotVulnerable},
+	}
+	for i, profile := range []string{lab.ProfileVulnerable, lab.ProfileHardened} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			l := siptest.StartLab(t, lab.Options{Profile: profile})
+			want := map[string]finding.Verdict{}
+			for id, v := range ids {
+				want[id] = v[i]
+			}
+			tg := strings.Replace(l.Targets()[0], "udp://", "sip:ring@", 1)
+			uaExpect(t, uaRun(t, tg, uaIDs(want), "alice", "wonderland", ""), want)
 		})
 	}
 }
