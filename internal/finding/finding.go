@@ -6,6 +6,7 @@
 package finding
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -190,11 +191,15 @@ func (r *Run) Normalize() {
 // Marshal encodes the run as indented JSON.
 func (r *Run) Marshal() ([]byte, error) {
 	r.Normalize()
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	// SIP messages are full of <…>: keep them readable.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
 		return nil, fmt.Errorf("finding: encode results: %w", err)
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // Unmarshal decodes a results file and checks its schema.
