@@ -29,6 +29,7 @@ type pcapFlags struct {
 	rules                string
 	exportHashes, hashFm string
 	progress             bool
+	decryptAll           bool
 }
 
 func (a *app) pcapCmd() *cobra.Command {
@@ -54,7 +55,10 @@ func (a *app) pcapCmd() *cobra.Command {
   ipa13.captured-identifiers Call-IDs, tags, branches, nonces per user agent
   ipa19.harvested-ids        every SIP URI, extension, display name, agent
   ipa21.captured-sdes-keys   a=crypto keys over cleartext SIP; the SRTP/SRTCP
-                             decrypted with them (tags verified) and decoded
+                             decrypted with them (tags verified) and decoded;
+                             without --extract-audio or --decrypt-all only the
+                             first 64 packets of each stream, its DTMF events
+                             and one packet in 1024 are decrypted
   ipa22.vbr-leak             payload-size entropy of encrypted streams (bits/s)
 
 Link types: Ethernet (with VLAN tags), Linux cooked (SLL, SLL2), raw IP and
@@ -82,6 +86,7 @@ Passwords, keys and digits are masked unless --reveal.`,
 	f.StringVar(&pf.exportHashes, "export-hashes", "", "write the captured digests to this file")
 	f.StringVar(&pf.hashFm, "hash-format", "sipdump", "format of --export-hashes: sipdump (sipcrack, sipvet crack) or hashcat (mode 11400)")
 	f.BoolVar(&pf.progress, "progress", false, "report progress on standard error")
+	f.BoolVar(&pf.decryptAll, "decrypt-all", false, "decrypt and verify every SRTP packet (default: a sample per stream, all DTMF events; --extract-audio implies it)")
 	of.register(cmd, "text")
 	return cmd
 }
@@ -128,7 +133,7 @@ func (a *app) runPcap(ctx context.Context, files []string, pf *pcapFlags, of *ou
 	var hashLines, failed []string
 	readable := 0
 	for i, file := range files {
-		opt := capture.Options{}
+		opt := capture.Options{DecryptAll: pf.decryptAll}
 		if pf.audioDir != "" {
 			dir := pf.audioDir
 			if len(files) > 1 {

@@ -37,8 +37,19 @@ const (
 type Options struct {
 	// Audio receives WAV files of decoded streams (per direction and a
 	// mixed two-channel file per call). Nil: audio is decoded (for DTMF
-	// and seconds) but not written.
+	// and seconds) but not written. With Audio set, every SRTP packet is
+	// decrypted.
 	Audio AudioStore
+	// DecryptAll decrypts (and verifies) every SRTP packet even without
+	// Audio. Otherwise the first packets of each stream (enough to verify
+	// the key and decode a sample), every telephone-event packet and one
+	// packet in 1024 are decrypted, and the rest only counted.
+	DecryptAll bool
+	// Workers is the number of goroutines doing per-stream media work
+	// (decryption, decoding, DTMF detection); 0 means GOMAXPROCS, 1 runs
+	// everything on the goroutine calling Packet. Results do not depend
+	// on it.
+	Workers int
 }
 
 // Analyzer follows SIP, SDP, RTP and RTCP through a capture. Feed it
@@ -65,7 +76,10 @@ type Analyzer struct {
 	sdesSeen   map[string]bool
 	nextStream int
 	finished   []*doneStream
-	wavNames   map[string]bool
+	bySSRC     map[uint32][]*stream // active streams by SSRC, for SRTCP
+	pipe       *pipeline
+	full       bool // decrypt every SRTP packet
+	failFrame  int64
 	ulaw, alaw *[256]int16
 	lastSweep  time.Time
 }
@@ -77,9 +91,10 @@ func NewAnalyzer(o Options) *Analyzer {
 		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamKey]*stream{},
 		cands: map[flowKey]*candidate{}, ssrcSrc: map[ssrcDst][]netip.AddrPort{}, tlsClients: map[netip.Addr]tlsUse{},
 		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, sdesSeen: map[string]bool{},
-		wavNames: map[string]bool{},
+		bySSRC: map[uint32][]*stream{}, full: o.DecryptAll || o.Audio != nil,
 	}
 	a.ulaw, a.alaw = g711Tables()
+	a.pipe = newPipeline(a, o.Workers)
 	return a
 }
 
@@ -119,7 +134,7 @@ func (a *Analyzer) Packet(p *Packet) {
 		if r := recover(); r != nil {
 			a.rep.Failed++
 			if a.rep.FirstFailure == "" {
-				a.rep.FirstFailure = fmt.Sprintf("frame %d: %v", p.Index, r)
+				a.failFrame, a.rep.FirstFailure = p.Index, fmt.Sprintf("frame %d: %v", p.Index, r)
 			}
 		}
 	}()
@@ -384,12 +399,19 @@ func (a *Analyzer) sweep() {
 	}
 }
 
+// sweepStreams finishes idle streams (all with force), in stream order.
 func (a *Analyzer) sweepStreams(force bool) {
-	for k, s := range a.streams {
+	var idle []*stream
+	for _, s := range a.streams {
 		if a.last.Sub(s.last) > streamIdle || force {
-			a.finishStream(s)
-			delete(a.streams, k)
+			idle = append(idle, s)
 		}
+	}
+	sort.Slice(idle, func(i, j int) bool { return idle[i].idx < idle[j].idx })
+	for _, s := range idle {
+		delete(a.streams, s.key)
+		a.dropSSRC(s)
+		a.pipe.send(job{kind: jobFinish, s: s})
 	}
 }
 
@@ -448,7 +470,8 @@ func (a *Analyzer) sweepTCP(force bool) {
 // and the per-call stereo files written.
 func (a *Analyzer) Finish() *Report {
 	a.sweepStreams(true)
-	sort.Slice(a.finished, func(i, j int) bool { return a.finished[i].idx < a.finished[j].idx })
+	a.pipe.wait()
+	a.merge()
 	pos := map[int]int{}
 	for i, s := range a.finished {
 		s.summary.index = i

@@ -24,23 +24,37 @@ func eventDigit(ev byte) (string, bool) {
 }
 
 // goertzel detects DTMF tones (ITU-T Q.23/Q.24) in 8 kHz PCM with the
-// Goertzel algorithm over 205-sample blocks.
+// Goertzel algorithm over 205-sample blocks. Blocks that cannot hold a
+// dual tone are rejected by cheap integer gates (energy, and the energy of
+// the first difference, which measures where the spectrum lies) before the
+// eight filters run.
 type goertzel struct {
-	block []float64
+	block [goertzelN]int16
+	n     int // samples in block
 	coef  [8]float64
 	prev  string // digit of the previous block
 	count int    // consecutive blocks with prev
 	fired bool
 	// samples consumed, for the time of a detection
-	pos int64
+	pos  int64
+	hits []toneHit
+}
+
+// toneHit is one detected key press: the digit and the sample position.
+type toneHit struct {
+	digit string
+	at    int64
 }
 
 const goertzelN = 205
 
+// minBlockEnergy is the quietest block examined (about -44 dBFS).
+const minBlockEnergy = goertzelN * 200 * 200
+
 func dtmfFreqs() [8]float64 { return [8]float64{697, 770, 852, 941, 1209, 1336, 1477, 1633} }
 
 func newGoertzel() *goertzel {
-	g := &goertzel{block: make([]float64, 0, goertzelN)}
+	g := &goertzel{}
 	for i, f := range dtmfFreqs() {
 		k := math.Round(goertzelN * f / 8000)
 		g.coef[i] = 2 * math.Cos(2*math.Pi*k/goertzelN)
@@ -48,41 +62,73 @@ func newGoertzel() *goertzel {
 	return g
 }
 
-// feed consumes samples and calls emit(digit, samplePos) for each key press
-// (a tone present for at least two blocks, about 50 ms).
-func (g *goertzel) feed(s []int16, emit func(string, int64)) {
-	for _, v := range s {
-		g.block = append(g.block, float64(v))
-		if len(g.block) == goertzelN {
-			d := g.detect()
-			if d != "" && d == g.prev {
-				g.count++
-				if g.count == 2 && !g.fired {
-					g.fired = true
-					emit(d, g.pos)
-				}
-			} else {
-				g.prev, g.count, g.fired = d, 1, false
+// feed consumes samples and returns the key presses completed in them (a
+// tone present for at least two blocks, about 50 ms). The returned slice
+// is reused by the next call.
+func (g *goertzel) feed(s []int16) []toneHit {
+	g.hits = g.hits[:0]
+	for len(s) > 0 {
+		k := copy(g.block[g.n:], s)
+		g.n += k
+		s = s[k:]
+		if g.n < goertzelN {
+			g.pos += int64(k)
+			break
+		}
+		// The detection time is the position of the block's last sample.
+		g.pos += int64(k) - 1
+		d := g.detect()
+		if d != "" && d == g.prev {
+			g.count++
+			if g.count == 2 && !g.fired {
+				g.fired = true
+				g.hits = append(g.hits, toneHit{d, g.pos})
 			}
-			g.block = g.block[:0]
+		} else {
+			g.prev, g.count, g.fired = d, 1, false
 		}
 		g.pos++
+		g.n = 0
 	}
+	return g.hits
+}
+
+// gate tells whether a block can hold a DTMF dual tone. It needs the block
+// energy E (sum of squares) at least minBlockEnergy, and the energy D of
+// the first difference within the bounds a dual tone allows: a sine of
+// frequency f has D/E = 2(1-cos(2πf/8000)), 0.29 at 697 Hz and 1.43 at
+// 1633 Hz. detect requires the two tones to hold 60% of E, so D/E is at
+// least 0.6×0.25 (tones down to 650 Hz) and at most 0.6×1.5+0.4×4; the
+// gate keeps [0.08, 3] for margin. Voiced speech (most energy below
+// 400 Hz) and silence fail it.
+func (g *goertzel) gate() (energy float64, ok bool) {
+	var e, d int64
+	prev := int64(g.block[0])
+	e = prev * prev
+	for _, v := range g.block[1:] {
+		x := int64(v)
+		e += x * x
+		t := x - prev
+		d += t * t
+		prev = x
+	}
+	if e < minBlockEnergy || d*100 < e*8 || d > e*3 {
+		return float64(e), false
+	}
+	return float64(e), true
 }
 
 func (g *goertzel) detect() string {
 	var p [8]float64
-	energy := 0.0
-	for _, x := range g.block {
-		energy += x * x
-	}
-	if energy < goertzelN*200*200 { // too quiet (about -44 dBFS)
+	energy, ok := g.gate()
+	if !ok {
 		return ""
 	}
 	// All eight filters in one pass over the block.
 	c := g.coef
 	var a1, a2, b1, b2, c1, c2, d1, d2, e1, e2, f1, f2, g1, g2, h1, h2 float64
-	for _, x := range g.block {
+	for _, v := range g.block {
+		x := float64(v)
 		a1, a2 = x+c[0]*a1-a2, a1
 		b1, b2 = x+c[1]*b1-b2, b1
 		c1, c2 = x+c[2]*c1-c2, c1

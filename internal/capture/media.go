@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 )
 
@@ -71,6 +72,10 @@ type candidate struct {
 
 const confirmPackets = 4
 
+// histBytes is how many payload bytes of a stream feed its byte histogram
+// (payload entropy, the encrypted-or-not judgement of heuristic streams).
+const histBytes = 16 << 10
+
 // srtpCand is one key tried on a stream.
 type srtpCand struct {
 	key SDESKey
@@ -114,10 +119,18 @@ type stream struct {
 	dtmf        []DTMFDigit
 	pcm         []int16
 	plain       []byte
+	rtpHeader   rtp.Header
 	srtcpOK     int64
 	callID      string
 	dtmfPT      int
 	audioFailed bool
+	// the codec of the last payload type seen (cpt < 0: none yet)
+	cpt    int
+	cc     codec
+	cEvent bool
+	cG711  *[256]int16 // decoding table when the codec is PCMU or PCMA
+	// skipped counts SRTP packets left encrypted (sampling, see decrypt)
+	skipped int64
 }
 
 func (a *Analyzer) rtp(p *Packet) {
@@ -127,7 +140,7 @@ func (a *Analyzer) rtp(p *Packet) {
 	}
 	k := streamKey{p.Src, p.Dst, h.ssrc}
 	if s := a.streams[k]; s != nil {
-		a.streamPacket(s, p, h)
+		a.dispatchRTP(s, p, h)
 		return
 	}
 	ref := a.media[p.Dst]
@@ -144,8 +157,14 @@ func (a *Analyzer) rtp(p *Packet) {
 	}
 	s := a.newStream(k, p, ref)
 	if s != nil {
-		a.streamPacket(s, p, h)
+		a.dispatchRTP(s, p, h)
 	}
+}
+
+// dispatchRTP hands an RTP packet to the worker of its stream.
+func (a *Analyzer) dispatchRTP(s *stream, p *Packet, h rtpHdr) {
+	s.last = p.Time
+	a.pipe.send(job{kind: jobRTP, s: s, p: *p, h: h})
 }
 
 // heuristic confirms a flow as RTP once a few packets of one SSRC arrive
@@ -178,7 +197,7 @@ func (a *Analyzer) heuristic(p *Packet, h rtpHdr) {
 	}
 	for _, q := range c.held {
 		if qh, ok := parseRTP(q.Payload); ok {
-			a.streamPacket(s, q, qh)
+			a.dispatchRTP(s, q, qh)
 		}
 	}
 }
@@ -188,7 +207,7 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 		a.sweepStreams(true)
 	}
 	a.nextStream++
-	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, sizes: map[int]int64{}, dtmfPT: -1, codecs: map[uint8]codec{}}
+	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, sizes: map[int]int64{}, dtmfPT: -1, codecs: map[uint8]codec{}, cpt: -1}
 	if ref != nil {
 		s.callID = ref.dlg.callID
 		// The receiver's SDP maps payload types; fall back to the sender's.
@@ -233,7 +252,42 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 		a.ssrcSrc[sd] = append(srcs, k.src)
 	}
 	a.streams[k] = s
+	if l := a.bySSRC[k.ssrc]; len(l) < 64 {
+		a.bySSRC[k.ssrc] = append(l, s)
+	}
 	return s
+}
+
+// dropSSRC forgets a finished stream in a.bySSRC.
+func (a *Analyzer) dropSSRC(s *stream) {
+	l := a.bySSRC[s.key.ssrc]
+	for i, x := range l {
+		if x == s {
+			l = append(l[:i:i], l[i+1:]...)
+			break
+		}
+	}
+	if len(l) == 0 {
+		delete(a.bySSRC, s.key.ssrc)
+		return
+	}
+	a.bySSRC[s.key.ssrc] = l
+}
+
+// rtcpStream returns the active RTP stream an RTCP packet about ssrc
+// belongs to: the one sent from the RTCP packet's address (same port with
+// rtcp-mux, or the port below), else the newest stream of that SSRC.
+func (a *Analyzer) rtcpStream(ssrc uint32, from netip.AddrPort) *stream {
+	l := a.bySSRC[ssrc]
+	for _, s := range l {
+		if s.key.src.Addr() == from.Addr() && (s.key.src.Port() == from.Port() || s.key.src.Port()+1 == from.Port()) {
+			return s
+		}
+	}
+	if len(l) > 0 {
+		return l[len(l)-1]
+	}
+	return nil
 }
 
 // codecOf returns the codec of payload type pt in this stream.
@@ -250,13 +304,23 @@ func (s *stream) codecOf(pt uint8) codec {
 	return codec{Name: fmt.Sprintf("pt%d", pt)}
 }
 
-func (a *Analyzer) streamPacket(s *stream, p *Packet, h rtpHdr) {
-	s.last = p.Time
+func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 	s.packets++
 	b := p.Payload
 	size := len(b) - h.hlen
-	c := s.codecOf(h.pt)
-	isEvent := strings.EqualFold(c.Name, "telephone-event")
+	if int(h.pt) != s.cpt {
+		s.cpt, s.cc = int(h.pt), s.codecOf(h.pt)
+		s.cEvent = strings.EqualFold(s.cc.Name, "telephone-event")
+		switch strings.ToUpper(s.cc.Name) {
+		case "PCMU":
+			s.cG711 = w.a.ulaw
+		case "PCMA":
+			s.cG711 = w.a.alaw
+		default:
+			s.cG711 = nil
+		}
+	}
+	c, isEvent := s.cc, s.cEvent
 	// Sequence and timestamp continuity (item 09 traces); a marker bit
 	// after a timestamp gap starts a talkspurt (silence suppression).
 	if s.seqInit {
@@ -279,7 +343,7 @@ func (a *Analyzer) streamPacket(s *stream, p *Packet, h rtpHdr) {
 	if !isEvent && len(s.sizes) < 2048 {
 		s.sizes[size]++
 	}
-	if s.histN < 64<<10 && size > 0 {
+	if s.histN < histBytes && size > 0 {
 		for _, x := range b[h.hlen : len(b)-min(h.pad, size)] {
 			s.hist[x]++
 		}
@@ -290,31 +354,59 @@ func (a *Analyzer) streamPacket(s *stream, p *Packet, h rtpHdr) {
 		payload = payload[:len(payload)-h.pad]
 	}
 	if s.srtp {
-		pl, ok := a.decrypt(s, b, h)
+		pl, ok := w.decrypt(s, b, h, isEvent)
 		if !ok {
 			return
 		}
 		payload = pl
 	}
 	if isEvent {
-		a.event(s, p, h, payload)
+		w.event(s, p, h, payload)
 		return
 	}
-	a.audio(s, p, h, c, payload)
+	w.audio(s, p, h, c, payload)
 }
+
+// srtpSample is how many audio packets of an SRTP stream are decrypted
+// (and their tags verified) when the audio is not extracted: enough to
+// prove the key and to decode a second or two of audio.
+const srtpSample = 64
+
+// srtpKeepAlive: past the sample, one packet in this many is still
+// decrypted and verified, which keeps pion/srtp's rollover-counter estimate
+// (RFC 3711 §3.3.1, valid for gaps under 2^15 packets) in step with the
+// stream and spreads the tag checks over the whole stream.
+const srtpKeepAlive = 1024
 
 // decrypt tries the dialog's SDES keys on an SRTP packet; the first key
 // whose authentication tag verifies is kept. ROCs 0–3 are tried on the
-// first packets, for captures that start after a sequence wrap.
-func (a *Analyzer) decrypt(s *stream, b []byte, h rtpHdr) ([]byte, bool) {
+// first packets, for captures that start after a sequence wrap. Unless
+// every packet is wanted (Options.DecryptAll or audio extraction), only
+// the first srtpSample audio packets and all telephone-event packets are
+// decrypted; the others are counted in s.skipped. pion/srtp still sees
+// every packet's sequence number through the ones it decrypts, and the
+// rollover counter is estimated from the sequence number (RFC 3711
+// §3.3.1), which tolerates the gaps as long as they are shorter than half
+// the sequence space.
+func (w *mediaWorker) decrypt(s *stream, b []byte, h rtpHdr, isEvent bool) ([]byte, bool) {
 	if s.chosen != nil {
-		pl, err := s.chosen.ctx.DecryptRTP(s.plain[:0], b, nil)
+		sampled := !w.a.full && !isEvent && s.decrypted+s.authFail >= srtpSample
+		if sampled && s.packets%srtpKeepAlive != 0 {
+			s.skipped++
+			return nil, false
+		}
+		pl, err := s.chosen.ctx.DecryptRTP(s.plain[:0], b, &s.rtpHeader)
 		if err != nil {
 			s.authFail++
 			return nil, false
 		}
 		s.plain = pl
 		s.decrypted++
+		if sampled {
+			// Verified to keep the rollover counter in step; not
+			// decoded, as the audio around it is not.
+			return nil, false
+		}
 		return payloadOf(pl, h), true
 	}
 	if len(s.keys) == 0 || s.tries > 8 {
@@ -362,7 +454,7 @@ func payloadOf(pl []byte, h rtpHdr) []byte {
 }
 
 // event reads an RFC 4733 telephone-event payload.
-func (a *Analyzer) event(s *stream, p *Packet, h rtpHdr, pl []byte) {
+func (w *mediaWorker) event(s *stream, p *Packet, h rtpHdr, pl []byte) {
 	if len(pl) < 4 {
 		return
 	}
@@ -375,18 +467,18 @@ func (a *Analyzer) event(s *stream, p *Packet, h rtpHdr, pl []byte) {
 	}
 	s.haveEvent, s.eventTS = true, h.ts
 	if len(s.dtmf) < 1024 {
-		s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "rfc4733", Stream: s.idx, Offset: p.Time.Sub(a.start).Seconds()})
+		s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "rfc4733", Stream: s.idx, Offset: p.Time.Sub(w.a.start).Seconds()})
 	}
 }
 
 // audio decodes G.711 and places the samples by RTP timestamp.
-func (a *Analyzer) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
-	name := strings.ToUpper(c.Name)
+func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
 	if s.codecName == "" {
 		s.codecName = c.Name
 		s.clock = c.Rate
 	}
-	if name != "PCMU" && name != "PCMA" {
+	table := s.cG711
+	if table == nil {
 		return
 	}
 	if !s.posInit {
@@ -394,9 +486,9 @@ func (a *Analyzer) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
 		if s.gz == nil {
 			s.gz = newGoertzel()
 		}
-		if a.opt.Audio != nil && !s.audioFailed {
+		if w.store != nil && !s.audioFailed {
 			s.wavName = wavName(s)
-			f, err := a.opt.Audio.Create(s.wavName)
+			f, err := w.store.Create(s.wavName)
 			if err == nil {
 				s.wav, err = newWAVWriter(f, 8000)
 			}
@@ -406,10 +498,6 @@ func (a *Analyzer) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
 		}
 	}
 	at := s.pos + int64(int32(h.ts-s.posTS))
-	table := a.ulaw
-	if name == "PCMA" {
-		table = a.alaw
-	}
 	s.pcm = decodeG711(s.pcm[:0], pl, table)
 	pcm := s.pcm
 	switch {
@@ -429,12 +517,12 @@ func (a *Analyzer) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
 	if s.wav != nil {
 		s.wav.write(pcm)
 	}
-	s.gz.feed(pcm, func(d string, at int64) {
+	for _, hit := range s.gz.feed(pcm) {
 		if len(s.dtmf) < 1024 {
-			off := p.Time.Sub(a.start).Seconds() - float64(s.pos+int64(len(pcm))-at)/8000
-			s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
+			off := p.Time.Sub(w.a.start).Seconds() - float64(s.pos+int64(len(pcm))-hit.at)/8000
+			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
 		}
-	})
+	}
 	s.pos += int64(len(pcm))
 	s.posTS = h.ts + uint32(len(s.pcm))
 	s.samples += int64(len(pcm))
@@ -467,11 +555,14 @@ func entropy[K comparable](counts map[K]int64) float64 {
 }
 
 // finishStream closes a stream and files its summary.
-func (a *Analyzer) finishStream(s *stream) {
+func (w *mediaWorker) finishStream(s *stream) {
 	sm := StreamSummary{SSRC: fmt.Sprintf("0x%08x", s.key.ssrc), Src: s.key.src.String(), Dst: s.key.dst.String(),
 		Codec: s.codecName, Packets: s.packets, Seconds: round3(s.last.Sub(s.first).Seconds()), Encrypted: s.srtp,
 		Decrypted: s.chosen != nil && s.decrypted > 0, FoundBy: "sdp", CallID: s.callID, AuthFailures: s.authFail,
 		Sizes: s.sizes, SeqJumps: s.seqJumps, Talkspurts: s.talkspurts, first: s.first, clock: s.clock}
+	if s.chosen != nil {
+		sm.SRTPVerified, sm.SRTPSkipped = s.decrypted, s.skipped
+	}
 	if s.ref == nil {
 		sm.FoundBy = "heuristic"
 	}
@@ -493,7 +584,7 @@ func (a *Analyzer) finishStream(s *stream) {
 		s.dtmf = nil
 		if s.wav != nil {
 			_ = s.wav.close(8000)
-			_ = a.opt.Audio.Remove(s.wavName)
+			_ = w.store.Remove(s.wavName)
 			s.wav, s.wavName = nil, ""
 		}
 		s.samples = 0
@@ -508,25 +599,23 @@ func (a *Analyzer) finishStream(s *stream) {
 	}
 	if s.wav != nil {
 		if err := s.wav.close(8000); err == nil {
-			sm.WAV = a.opt.Audio.Path(s.wavName)
+			sm.WAV = w.store.Path(s.wavName)
 		}
 	}
 	sm.AudioSeconds = round3(float64(s.samples) / 8000)
-	if s.wav != nil && sm.WAV != "" {
-		a.wavNames[sm.WAV] = true
-	}
 	sm.SRTCPDecrypted = s.srtcpOK
-	for _, d := range s.dtmf {
-		if len(a.rep.DTMF) < maxDTMF {
-			a.rep.DTMF = append(a.rep.DTMF, d)
-		}
+	var dtmf []DTMFDigit
+	if n := min(len(s.dtmf), maxDTMF-w.dtmfKept); n > 0 {
+		dtmf = s.dtmf[:n:n]
+		w.dtmfKept += n
 	}
-	if s.seqJumps >= 2 && len(a.rep.Injections) < maxTraces {
-		a.rep.Injections = append(a.rep.Injections, InjectionTrace{SSRC: sm.SSRC, Dst: sm.Dst, Sources: []string{sm.Src}, Kind: "seq-jumps",
-			Detail: fmt.Sprintf("stream %s → %s SSRC %s: %d sequence-number jumps of more than 100", sm.Src, sm.Dst, sm.SSRC, s.seqJumps)})
+	if s.seqJumps >= 2 && len(w.injections) < maxTraces {
+		w.injections = append(w.injections, InjectionTrace{SSRC: sm.SSRC, Dst: sm.Dst, Sources: []string{sm.Src}, Kind: "seq-jumps",
+			Detail: fmt.Sprintf("stream %s → %s SSRC %s: %d sequence-number jumps of more than 100", sm.Src, sm.Dst, sm.SSRC, s.seqJumps),
+			stream: s.idx})
 	}
 	// Keep only what the end of the analysis needs.
-	a.finished = append(a.finished, &doneStream{idx: s.idx, key: s.key, first: s.first, wavLocal: s.wavName, summary: sm})
+	w.finished = append(w.finished, &doneStream{idx: s.idx, key: s.key, first: s.first, wavLocal: s.wavName, summary: sm, dtmf: dtmf})
 }
 
 // doneStream is what is kept of a finished stream.
@@ -536,6 +625,7 @@ type doneStream struct {
 	first    time.Time
 	wavLocal string
 	summary  StreamSummary
+	dtmf     []DTMFDigit
 }
 
 // looksEncrypted judges a payload byte distribution: SRTP payloads are
@@ -616,61 +706,72 @@ type rtcpEvent struct {
 }
 
 func (a *Analyzer) rtcp(p *Packet) {
-	b := p.Payload
 	ref := a.media[p.Dst]
 	if ref == nil {
 		ref = a.media[p.Src]
 	}
-	plain := b
-	if ref != nil && len(ref.dlg.keys) > 0 {
-		pl, ok := a.decryptRTCP(p, ref)
-		if !ok {
-			return
-		}
-		plain = pl
+	if ref == nil || len(ref.dlg.keys) == 0 {
+		a.rtcpEvents = appendRTCPEvents(a.rtcpEvents, p, p.Payload)
+		return
 	}
+	if len(p.Payload) < 8 {
+		return
+	}
+	// SRTCP: decrypted by the worker of the RTP stream of the same sender
+	// SSRC (it knows the key that stream verified), else here with the
+	// dialog's keys.
+	if s := a.rtcpStream(binary.BigEndian.Uint32(p.Payload[4:]), p.Src); s != nil {
+		a.pipe.send(job{kind: jobRTCP, s: s, p: *p, keys: ref.dlg.keys})
+		return
+	}
+	if pl, ok := decryptRTCP(p.Payload, ref.dlg.keys); ok {
+		a.rtcpEvents = appendRTCPEvents(a.rtcpEvents, p, pl)
+	}
+}
+
+// rtcp handles an SRTCP packet of stream s: decrypted with the key the
+// stream verified (else the dialog's keys) and counted on the stream.
+func (w *mediaWorker) rtcp(p *Packet, s *stream, keys []SDESKey) {
+	if s.chosen != nil {
+		keys = []SDESKey{s.chosen.key}
+	}
+	pl, ok := decryptRTCP(p.Payload, keys)
+	if !ok {
+		return
+	}
+	s.srtcpOK++
+	w.rtcpEvents = appendRTCPEvents(w.rtcpEvents, p, pl)
+}
+
+// appendRTCPEvents appends the BYE and SDES packets of a (decrypted)
+// RTCP compound packet.
+func appendRTCPEvents(dst []rtcpEvent, p *Packet, plain []byte) []rtcpEvent {
 	pkts, err := rtcp.Unmarshal(plain)
 	if err != nil {
-		return
+		return dst
+	}
+	add := func(kind string, ssrc uint32) {
+		if len(dst) < maxRTCPEvents {
+			dst = append(dst, rtcpEvent{kind, ssrc, p.Src, p.Index})
+		}
 	}
 	for _, pk := range pkts {
 		switch v := pk.(type) {
 		case *rtcp.Goodbye:
 			for _, ss := range v.Sources {
-				a.addRTCPEvent("BYE", ss, p)
+				add("BYE", ss)
 			}
 		case *rtcp.SourceDescription:
 			for _, c := range v.Chunks {
-				a.addRTCPEvent("SDES", c.Source, p)
+				add("SDES", c.Source)
 			}
 		}
 	}
+	return dst
 }
 
-func (a *Analyzer) addRTCPEvent(kind string, ssrc uint32, p *Packet) {
-	if len(a.rtcpEvents) < maxRTCPEvents {
-		a.rtcpEvents = append(a.rtcpEvents, rtcpEvent{kind, ssrc, p.Src, p.Index})
-	}
-}
-
-// decryptRTCP decrypts SRTCP with the dialog's keys and counts it on the
-// RTP stream of the same sender.
-func (a *Analyzer) decryptRTCP(p *Packet, ref *mediaRef) ([]byte, bool) {
-	if len(p.Payload) < 8 {
-		return nil, false
-	}
-	ssrc := binary.BigEndian.Uint32(p.Payload[4:])
-	var s *stream
-	for k, st := range a.streams {
-		if k.ssrc == ssrc {
-			s = st
-			break
-		}
-	}
-	keys := ref.dlg.keys
-	if s != nil && s.chosen != nil {
-		keys = []SDESKey{s.chosen.key}
-	}
+// decryptRTCP decrypts an SRTCP packet with the first key that verifies.
+func decryptRTCP(b []byte, keys []SDESKey) ([]byte, bool) {
 	for _, k := range keys {
 		if k.Profile == 0 {
 			continue
@@ -679,12 +780,9 @@ func (a *Analyzer) decryptRTCP(p *Packet, ref *mediaRef) ([]byte, bool) {
 		if err != nil {
 			continue
 		}
-		pl, err := ctx.DecryptRTCP(nil, p.Payload, nil)
+		pl, err := ctx.DecryptRTCP(nil, b, nil)
 		if err != nil {
 			continue
-		}
-		if s != nil {
-			s.srtcpOK++
 		}
 		return pl, true
 	}

@@ -93,6 +93,11 @@ type StreamSummary struct {
 	Suite   string `json:"srtp_suite,omitempty"`
 	// AuthFailures counts SRTP packets whose tag did not verify.
 	AuthFailures int64 `json:"auth_failures,omitempty"`
+	// SRTPVerified counts the SRTP packets decrypted whose authentication
+	// tag verified; SRTPSkipped those left encrypted because only a sample
+	// is decrypted when the audio is not extracted (Options.DecryptAll).
+	SRTPVerified int64 `json:"srtp_verified,omitempty"`
+	SRTPSkipped  int64 `json:"srtp_skipped,omitempty"`
 	// SRTCPDecrypted counts SRTCP packets of this stream's flow decrypted.
 	SRTCPDecrypted int64 `json:"srtcp_decrypted,omitempty"`
 	// Sizes is the payload-size distribution (size → packets).
@@ -130,6 +135,7 @@ type InjectionTrace struct {
 	Sources []string `json:"sources"`
 	Kind    string   `json:"kind"`
 	Detail  string   `json:"detail"`
+	stream  int      // number of the stream (seq-jumps), for a stable order
 }
 
 // RTCPSpoofTrace is an RTCP BYE or SDES about an SSRC, sent from an address

@@ -403,7 +403,16 @@ func sdesResult(rep *Report, o ResultOptions) finding.Result {
 		if len(undecoded) > 0 {
 			note = fmt.Sprintf(" (%s payloads decrypted but not decoded to audio)", strings.Join(sortedKeys(undecoded), ", "))
 		}
-		verdict(&r, finding.Vulnerable, "", "%d SDES key(s) seen over cleartext SIP; %d SRTP stream(s) decrypted with them (auth tags verified), %.1f s of audio recovered%s", len(rep.SDES), len(dec), secs, note)
+		var verified, skipped int64
+		for _, s := range dec {
+			verified += s.SRTPVerified
+			skipped += s.SRTPSkipped
+		}
+		checked := fmt.Sprintf("auth tags verified on %d packet(s)", verified)
+		if skipped > 0 {
+			checked += fmt.Sprintf("; %d more left encrypted, decrypt them with --extract-audio or --decrypt-all", skipped)
+		}
+		verdict(&r, finding.Vulnerable, "", "%d SDES key(s) seen over cleartext SIP; %d SRTP stream(s) decrypted with them (%s), %.1f s of audio recovered%s", len(rep.SDES), len(dec), checked, secs, note)
 	case rep.SIPMessages == 0 && rep.TLSFlows == 0:
 		verdict(&r, finding.NotApplicable, "", "no SIP in the capture")
 	default:

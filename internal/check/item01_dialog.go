@@ -54,6 +54,9 @@ type uaByeObs struct {
 	// LegitStatus is the status of sipvet's own BYE afterwards (0: none
 	// sent or no answer).
 	LegitStatus int `json:"legit_status"`
+	// AnsweredAtA is true when the UA sent its answer to B's BYE to the
+	// dialog's address (A) rather than to B.
+	AnsweredAtA bool `json:"answered_at_a,omitempty"`
 }
 
 func runByeForeign(ctx context.Context, env *Env) (Outcome, error) {
@@ -71,9 +74,12 @@ func runByeForeign(ctx context.Context, env *Env) (Outcome, error) {
 	var obs uaByeObs
 	t0 := env.Now()
 	obs.MediaBefore = len(s.media.rtpSince(t0.Add(-time.Second)))
-	resp, _ := s.transactFrom(ctx, b, s.inDialog("BYE", b))
+	fbye := s.inDialog("BYE", b)
+	resp, _ := s.transactFrom(ctx, b, fbye)
 	if resp != nil {
 		obs.ForeignStatus = resp.StatusCode
+	} else if st := s.answeredAtA(ctx, topBranch(fbye), 300*time.Millisecond); st > 0 {
+		obs.ForeignStatus, obs.AnsweredAtA = st, true
 	}
 	uaSleep(ctx, 1500*time.Millisecond)
 	obs.MediaAfter = len(s.media.rtpSince(env.Now().Add(-time.Second)))
@@ -103,7 +109,7 @@ func judgeByeForeign(o uaByeObs) Outcome {
 		if o.MediaBefore > 0 && o.MediaAfter == 0 {
 			media = "the UA's media stopped"
 		}
-		return Vulnerable("the UA accepted a BYE sent from source B (%d) and ended the call; %s: anyone who learns the dialog identifiers can hang up calls", o.ForeignStatus, media)
+		return Vulnerable("the UA accepted a BYE sent from source B (%d%s) and ended the call; %s: anyone who learns the dialog identifiers can hang up calls", o.ForeignStatus, uaWhereAnswered(o.AnsweredAtA), media)
 	case o.LegitStatus >= 200 && o.LegitStatus < 300:
 		if o.ForeignStatus == 0 {
 			return Passed("the UA ignored a BYE from source B; the call survived and sipvet's own BYE ended it (%d)", o.LegitStatus)
@@ -111,6 +117,14 @@ func judgeByeForeign(o uaByeObs) Outcome {
 		return Passed("the UA refused a BYE from source B (%d); the call survived and sipvet's own BYE ended it (%d)", o.ForeignStatus, o.LegitStatus)
 	}
 	return Inconclusive("the UA answered neither the BYE from source B (%d) nor sipvet's own BYE with a 2xx (%d)", o.ForeignStatus, o.LegitStatus)
+}
+
+// uaWhereAnswered notes an answer that went to A instead of to B.
+func uaWhereAnswered(atA bool) string {
+	if atA {
+		return ", answered to the dialog's address rather than to B"
+	}
+	return ""
 }
 
 // uaCancelObs is what ipa01.cancel-foreign-source saw.
@@ -285,6 +299,8 @@ type uaPrackObs struct {
 	Reliable bool `json:"reliable"`
 	// Status is the answer to the PRACK from B (0: none).
 	Status int `json:"status"`
+	// AnsweredAtA is true when that answer went to A instead of B.
+	AnsweredAtA bool `json:"answered_at_a,omitempty"`
 }
 
 func runPrackSpoof(ctx context.Context, env *Env) (Outcome, error) {
@@ -321,6 +337,8 @@ func runPrackSpoof(ctx context.Context, env *Env) (Outcome, error) {
 		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if res, err := transport.Transact(tctx, b, pr.Bytes(), env.Timers); err == nil && res.Final != nil {
 			obs.Status = res.Final.StatusCode
+		} else if st := sess.answeredAtA(ctx, topBranch(pr), 300*time.Millisecond); st > 0 {
+			obs.Status, obs.AnsweredAtA = st, true
 		}
 		cancel()
 		// The legitimate PRACK from A, so the call can proceed.
@@ -347,7 +365,7 @@ func judgePrackSpoof(o uaPrackObs) Outcome {
 	case !o.Reliable:
 		return NotApplicable("the UA sent no reliable provisional response (no 100rel), so there is nothing to PRACK")
 	case o.Status >= 200 && o.Status < 300:
-		return Vulnerable("the UA accepted a PRACK sent from source B (%d): the early dialog trusts any source", o.Status)
+		return Vulnerable("the UA accepted a PRACK sent from source B (%d%s): the early dialog trusts any source", o.Status, uaWhereAnswered(o.AnsweredAtA))
 	case o.Status == 0:
 		return Passed("the UA ignored a PRACK from source B")
 	}

@@ -58,6 +58,13 @@ type uaSession struct {
 	routes   []string
 	answer   uaMediaInfo
 	ansErr   error
+	// stray are responses to other transactions that arrived at A during
+	// the INVITE transaction (e.g. the answer to a request sent from B
+	// that the UA sent to the dialog's address instead).
+	stray []*sip.Message
+	// pending are packets answeredAtA read from A's socket that belong to
+	// someone else; inviteTx and watchSIP read them first.
+	pending  []transport.Packet
 	sender   context.CancelFunc
 	senderWG sync.WaitGroup
 	ssrc     uint32
@@ -225,7 +232,7 @@ func (s *uaSession) inviteTx(ctx context.Context, onProvisional func(*sip.Messag
 			wait = next
 		}
 		rctx, cancel := context.WithDeadline(ctx, wait)
-		pkt, err := s.sig.Recv(rctx)
+		pkt, err := s.recvA(rctx)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -251,6 +258,9 @@ func (s *uaSession) inviteTx(ctx context.Context, onProvisional func(*sip.Messag
 		v, err := m.TopVia()
 		_, method, cerr := m.CSeq()
 		if err != nil || cerr != nil || v.Branch() != branch || method != "INVITE" {
+			if len(s.stray) < 50 {
+				s.stray = append(s.stray, m)
+			}
 			continue
 		}
 		if m.StatusCode < 200 {
@@ -469,7 +479,7 @@ func (s *uaSession) watchSIP(ctx context.Context, d time.Duration) []string {
 	defer cancel()
 	var methods []string
 	for n := 0; n < 200 && ctx.Err() == nil; n++ {
-		pkt, err := s.sig.Recv(ctx)
+		pkt, err := s.recvA(ctx)
 		if err != nil {
 			if errors.Is(err, sip.ErrTooLarge) {
 				continue
@@ -501,6 +511,61 @@ func (s *uaSession) watchSIP(ctx context.Context, d time.Duration) []string {
 		_ = s.sig.Send(ctx, resp.Bytes())
 	}
 	return methods
+}
+
+// answeredAtA looks for a final response to the request with top Via
+// branch sent from B that the UA sent to A (the dialog's address) instead
+// of to B: among the stray responses, then on A's socket for up to wait. It
+// returns the status (0: none). Other requests arriving meanwhile are
+// lost, so call it only while the dialog is quiet.
+func (s *uaSession) answeredAtA(ctx context.Context, branch string, wait time.Duration) int {
+	match := func(m *sip.Message) bool {
+		v, err := m.TopVia()
+		return err == nil && !m.IsRequest() && m.StatusCode >= 200 && v.Branch() == branch
+	}
+	for _, m := range s.stray {
+		if match(m) {
+			return m.StatusCode
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for n := 0; n < 50 && ctx.Err() == nil; n++ {
+		pkt, err := s.sig.Recv(ctx)
+		if err != nil {
+			if errors.Is(err, sip.ErrTooLarge) {
+				continue
+			}
+			return 0
+		}
+		if m, _ := sip.Parse(pkt.Data); m != nil && match(m) {
+			return m.StatusCode
+		}
+		if len(s.pending) < 50 {
+			s.pending = append(s.pending, pkt)
+		}
+	}
+	return 0
+}
+
+// recvA returns the next packet for A: one put back by answeredAtA, else
+// one from A's socket.
+func (s *uaSession) recvA(ctx context.Context) (transport.Packet, error) {
+	if len(s.pending) > 0 {
+		p := s.pending[0]
+		s.pending = s.pending[1:]
+		return p, nil
+	}
+	return s.sig.Recv(ctx)
+}
+
+// topBranch returns the branch of a request's top Via.
+func topBranch(m *sip.Message) string {
+	v, err := m.TopVia()
+	if err != nil {
+		return ""
+	}
+	return v.Branch()
 }
 
 // uaRTPSeen is one RTP packet sipvet received.

@@ -1,6 +1,9 @@
 package check
 
 import (
+	"errors"
+	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/sipvet/sipvet/internal/finding"
@@ -192,5 +195,54 @@ func TestUAOfferRoundTrip(t *testing.T) {
 	}
 	if pt, name := mi.firstCodec(); pt != 96 || name != "opus" {
 		t.Errorf("firstCodec = %d %s", pt, name)
+	}
+}
+
+func TestParseMediaRelay(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"192.0.2.5:30000-40000", "192.0.2.5:30000-40000", true},
+		{"127.0.0.1:5000", "127.0.0.1:5000-5000", true},
+		{"[::1]:30000-30010", "[::1]:30000-30010", true},
+		{"10.0.0.1", "10.0.0.1:1-65535", true},
+		{"1.2.3:5-4", "", false},
+		{"host.example:1-2", "", false},
+		{"10.0.0.1:9-3", "", false},
+		{"10.0.0.1:0-70000", "", false},
+		{"[::1:1-2", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			r, err := ParseMediaRelay(c.in)
+			if c.ok != (err == nil) || (c.ok && r.String() != c.want) {
+				t.Fatalf("ParseMediaRelay(%q) = %q, %v", c.in, r, err)
+			}
+			if !c.ok && !errors.Is(err, ErrMediaRelay) {
+				t.Errorf("error %v does not wrap ErrMediaRelay", err)
+			}
+		})
+	}
+	r, _ := ParseMediaRelay("127.0.0.1:30000-30010")
+	for ap, want := range map[string]bool{"127.0.0.1:30000": true, "127.0.0.1:30010": true, "127.0.0.1:30011": false, "127.0.0.2:30000": false} {
+		if got := r.Contains(netip.MustParseAddrPort(ap)); got != want {
+			t.Errorf("Contains(%s) = %v", ap, got)
+		}
+	}
+}
+
+func TestJudgeAnsweredAtA(t *testing.T) {
+	o := judgePrackSpoof(uaPrackObs{Reliable: true, Status: 200, AnsweredAtA: true})
+	if o.Verdict != finding.Vulnerable || !strings.Contains(o.Summary, "rather than to B") {
+		t.Errorf("prack: %+v", o)
+	}
+	o = judgeByeForeign(uaByeObs{ForeignStatus: 200, AnsweredAtA: true})
+	if o.Verdict != finding.Vulnerable || !strings.Contains(o.Summary, "rather than to B") {
+		t.Errorf("bye: %+v", o)
+	}
+	o = judgeMediaAfterBye(uaAfterByeObs{Relay: true, Bye: 200, Before: 50, After: 40})
+	if o.Verdict != finding.Vulnerable || !strings.Contains(o.Summary, "relay") {
+		t.Errorf("after bye: %+v", o)
 	}
 }

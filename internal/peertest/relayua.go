@@ -192,7 +192,10 @@ func (u *relayUA) answer(req *sip.Message, c *relayCall, fromTag string) *sip.Me
 	cctx, ccancel := context.WithTimeout(u.ctx, 90*time.Second)
 	c.cancel = ccancel
 	u.wg.Add(2)
-	go func() { defer u.wg.Done(); relayTone(cctx, callee, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: relayPort}) }()
+	go func() {
+		defer u.wg.Done()
+		relayTone(cctx, callee, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: relayPort})
+	}()
 	go func() { // drain what the relay forwards to the callee
 		defer u.wg.Done()
 		b := make([]byte, 2048)

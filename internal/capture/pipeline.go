@@ -1,0 +1,246 @@
+package capture
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// The media pipeline. The goroutine that calls Analyzer.Packet keeps all
+// the state that depends on packet order across flows (SIP dialogs, SDP
+// media, stream lookup and creation, idle sweeps). The per-stream work —
+// SRTP decryption, G.711 decoding, DTMF detection, size and byte
+// statistics, WAV writing — is independent between streams, so it is
+// sharded by stream number to worker goroutines. Each stream belongs to one
+// worker and its packets reach it in capture order (FIFO batches), so the
+// per-stream results do not depend on scheduling; what workers collect
+// across streams is merged in stream and frame order by Finish. Batches
+// are recycled through a bounded free list: a slow worker stalls the
+// reader instead of letting memory grow.
+
+// Job kinds.
+const (
+	jobRTP = iota + 1
+	jobRTCP
+	jobFinish
+)
+
+// job is one unit of per-stream work.
+type job struct {
+	kind uint8
+	s    *stream
+	p    Packet // Payload points into the batch arena (or the reader's buffer when inline)
+	h    rtpHdr
+	keys []SDESKey // jobRTCP: the dialog's keys
+}
+
+const (
+	batchJobs  = 512
+	batchBytes = 256 << 10
+	// batchesPerWorker bounds the memory in flight per worker.
+	batchesPerWorker = 4
+)
+
+type batch struct {
+	jobs  []job
+	arena []byte
+}
+
+// mediaWorker does the per-stream work of the streams assigned to it and
+// collects their results. It reads only the Analyzer's constant fields
+// (options, tables, start time).
+type mediaWorker struct {
+	a     *Analyzer
+	in    chan *batch
+	free  chan *batch
+	cur   *batch
+	store AudioStore
+	// results
+	finished   []*doneStream
+	injections []InjectionTrace
+	rtcpEvents []rtcpEvent
+	failed     int
+	failFrame  int64
+	failure    string
+	dtmfKept   int
+}
+
+// pipeline is the set of workers; with one worker the jobs run inline on
+// the caller's goroutine.
+type pipeline struct {
+	workers []*mediaWorker
+	inline  bool
+	wg      sync.WaitGroup
+	started bool
+}
+
+func newPipeline(a *Analyzer, n int) *pipeline {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	pl := &pipeline{inline: n <= 1}
+	var store AudioStore
+	if a.opt.Audio != nil {
+		store = a.opt.Audio
+		if !pl.inline {
+			store = &lockedStore{s: a.opt.Audio}
+		}
+	}
+	for range max(n, 1) {
+		pl.workers = append(pl.workers, &mediaWorker{a: a, store: store})
+	}
+	return pl
+}
+
+// start launches the worker goroutines (on the first job, so an Analyzer
+// that never sees media starts none).
+func (pl *pipeline) start() {
+	pl.started = true
+	for _, w := range pl.workers {
+		w.in = make(chan *batch, batchesPerWorker)
+		w.free = make(chan *batch, batchesPerWorker)
+		for range batchesPerWorker {
+			w.free <- &batch{jobs: make([]job, 0, batchJobs), arena: make([]byte, 0, batchBytes)}
+		}
+		pl.wg.Add(1)
+		go func() {
+			defer pl.wg.Done()
+			for b := range w.in {
+				for i := range b.jobs {
+					w.run(&b.jobs[i])
+					b.jobs[i] = job{}
+				}
+				b.jobs, b.arena = b.jobs[:0], b.arena[:0]
+				w.free <- b
+			}
+		}()
+	}
+}
+
+// send hands a job to the worker of its stream; the payload is copied
+// unless the job runs inline.
+func (pl *pipeline) send(j job) {
+	w := pl.workers[j.s.idx%len(pl.workers)]
+	if pl.inline {
+		w.run(&j)
+		return
+	}
+	if !pl.started {
+		pl.start()
+	}
+	if w.cur == nil {
+		w.cur = <-w.free
+	}
+	b := w.cur
+	if len(j.p.Payload) > 0 {
+		off := len(b.arena)
+		b.arena = append(b.arena, j.p.Payload...)
+		j.p.Payload = b.arena[off:len(b.arena):len(b.arena)]
+	}
+	b.jobs = append(b.jobs, j)
+	if len(b.jobs) >= batchJobs || len(b.arena) >= batchBytes {
+		w.in <- b
+		w.cur = nil
+	}
+}
+
+// wait flushes the pending batches and waits for the workers to finish.
+func (pl *pipeline) wait() {
+	if !pl.started {
+		return
+	}
+	for _, w := range pl.workers {
+		if w.cur != nil && len(w.cur.jobs) > 0 {
+			w.in <- w.cur
+		}
+		w.cur = nil
+		close(w.in)
+	}
+	pl.wg.Wait()
+	pl.started = false
+}
+
+// run does one job; a panic counts as a failed packet, as in Packet.
+func (w *mediaWorker) run(j *job) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.failed++
+			if w.failure == "" || j.p.Index < w.failFrame {
+				w.failFrame, w.failure = j.p.Index, fmt.Sprintf("frame %d: %v", j.p.Index, r)
+			}
+		}
+	}()
+	switch j.kind {
+	case jobRTP:
+		w.streamPacket(j.s, &j.p, j.h)
+	case jobRTCP:
+		w.rtcp(&j.p, j.s, j.keys)
+	case jobFinish:
+		w.finishStream(j.s)
+	}
+}
+
+// merge collects the workers' results into the report, in an order that
+// does not depend on the number of workers or on scheduling.
+func (a *Analyzer) merge() {
+	var inj []InjectionTrace
+	var dtmf []DTMFDigit
+	events := a.rtcpEvents
+	for _, w := range a.pipe.workers {
+		a.finished = append(a.finished, w.finished...)
+		inj = append(inj, w.injections...)
+		events = append(events, w.rtcpEvents...)
+		a.rep.Failed += w.failed
+		if w.failure != "" && (a.rep.FirstFailure == "" || w.failFrame < a.failFrame) {
+			a.failFrame, a.rep.FirstFailure = w.failFrame, w.failure
+		}
+	}
+	sort.Slice(a.finished, func(i, j int) bool { return a.finished[i].idx < a.finished[j].idx })
+	for _, s := range a.finished {
+		dtmf = append(dtmf, s.dtmf...)
+		s.dtmf = nil
+	}
+	a.rep.DTMF = append(a.rep.DTMF, dtmf[:min(len(dtmf), maxDTMF)]...)
+	sort.SliceStable(inj, func(i, j int) bool { return inj[i].stream < inj[j].stream })
+	for _, t := range inj {
+		if len(a.rep.Injections) < maxTraces {
+			a.rep.Injections = append(a.rep.Injections, t)
+		}
+	}
+	// Events of one frame come from one place, so a stable sort by frame
+	// restores capture order.
+	sort.SliceStable(events, func(i, j int) bool { return events[i].frame < events[j].frame })
+	a.rtcpEvents = events[:min(len(events), maxRTCPEvents)]
+}
+
+// lockedStore serialises an AudioStore shared by the workers.
+type lockedStore struct {
+	mu sync.Mutex
+	s  AudioStore
+}
+
+func (l *lockedStore) Create(name string) (WAVFile, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.Create(name)
+}
+
+func (l *lockedStore) Open(name string) (io.ReadCloser, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.Open(name)
+}
+
+func (l *lockedStore) Remove(name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.Remove(name)
+}
+
+func (l *lockedStore) Path(name string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.s.Path(name)
+}
