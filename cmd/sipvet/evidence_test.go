@@ -18,7 +18,7 @@ func TestEvidencePcap(t *testing.T) {
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "ev.pcapng")
 	res := filepath.Join(dir, "r.json")
-	code, _, stderr := sipvet(t, "scan", targets[0], targets[1], "--evidence-pcap", pcap, "--format", "json", "-o", res, "--fail-on", "none")
+	code, _, stderr := sipvet(t, "scan", targets[0], targets[1], "--checks", "ipa01.register-noauth,ipa19.fingerprint,ipa07.methods", "--evidence-pcap", pcap, "--format", "json", "-o", res, "--fail-on", "none")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

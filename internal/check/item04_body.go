@@ -47,7 +47,7 @@ func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
 	}
 	rang := false
 	for _, p := range res.Responses {
-		if m, _ := sip.Parse(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
+		if m := sip.ParseComplete(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
 			rang = true
 		}
 	}
@@ -205,7 +205,7 @@ func sendBodyInvite(ctx context.Context, env *Env, v bodyVariant) (bodyAnswer, e
 		a.Status, a.Reason = res.Final.StatusCode, res.Final.Reason
 	} else {
 		for _, p := range res.Responses {
-			if m, _ := sip.Parse(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode > a.Status {
+			if m := sip.ParseComplete(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode > a.Status {
 				a.Status, a.Reason = m.StatusCode, m.Reason
 			}
 		}

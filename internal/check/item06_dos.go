@@ -96,7 +96,7 @@ func reflectOnce(ctx context.Context, env *Env, a, b transport.Conn, name string
 			}
 			return false
 		}) {
-			m, _ := sip.Parse(pkt.Data)
+			m := sip.ParseComplete(pkt.Data)
 			if m == nil || m.IsRequest() || m.CallID() != d.callID {
 				continue
 			}
@@ -217,7 +217,7 @@ func (routeRelay) Run(ctx context.Context, env *Env) (Outcome, error) {
 	}
 	arrived := false
 	for _, p := range relayed {
-		if m, _ := sip.Parse(p.Data); m != nil && m.IsRequest() && m.CallID() == d.callID {
+		if m := sip.ParseComplete(p.Data); m != nil && m.IsRequest() && m.CallID() == d.callID {
 			arrived = true
 		}
 	}

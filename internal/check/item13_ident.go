@@ -122,7 +122,7 @@ func (e *Env) identBranches(ctx context.Context) ([]string, string) {
 				}
 				continue
 			}
-			m, _ := sip.Parse(p.Data)
+			m := sip.ParseComplete(p.Data)
 			if m == nil || !m.IsRequest() || m.Method == "ACK" {
 				continue
 			}

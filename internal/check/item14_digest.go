@@ -440,7 +440,7 @@ func (e *Env) unchallengedInvite(ctx context.Context, c transport.Conn, inv *sip
 			}
 			continue
 		}
-		m, _ := sip.Parse(p.Data)
+		m := sip.ParseComplete(p.Data)
 		if m == nil || m.IsRequest() {
 			continue
 		}

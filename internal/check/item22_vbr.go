@@ -24,11 +24,15 @@ func runVBRUnderSRTP(ctx context.Context, env *Env) (Outcome, error) {
 		{proto: uaProtoDTLS, fingerprint: uaFakeFingerprint(env.Rand), codecs: uaOpusFirst()},
 	}
 	var tried []string
+	refused := 0
 	for _, spec := range specs {
 		s, err := uaStart(ctx, env, spec, nil, nil, nil)
 		if err != nil {
 			tried = append(tried, spec.proto+": "+err.Error())
 			continue
+		}
+		if (s.final != nil && s.final.StatusCode >= 300) || (s.answered() && !s.answer.secure()) {
+			refused++ // a definite answer: this offer is not taken
 		}
 		if !s.answered() || !s.answer.secure() {
 			tried = append(tried, spec.proto+": "+uaStatus(s.final))
@@ -57,6 +61,10 @@ func runVBRUnderSRTP(ctx context.Context, env *Env) (Outcome, error) {
 		out := judgeVBR(obs)
 		out.Data = map[string]any{"observed": obs, "cleanup": cleanup}
 		return out, nil
+	}
+	if refused < len(specs) {
+		// A silent or failing target says nothing about its SRTP support.
+		return Inconclusive("no SRTP offer got an answer (%s)", strings.Join(tried, "; ")), nil
 	}
 	return NotApplicable("no SRTP call could be negotiated (%s); VBR leakage concerns encrypted media (plain RTP is ipa08)", strings.Join(tried, "; ")), nil
 }

@@ -39,7 +39,7 @@ func s2Collect(ctx context.Context, c transport.Conn, window time.Duration, stop
 			continue
 		}
 		got = append(got, p)
-		m, _ := sip.Parse(p.Data)
+		m := sip.ParseComplete(p.Data)
 		if stop != nil && m != nil && stop(p, m) {
 			return got
 		}
@@ -93,7 +93,7 @@ func (e *Env) s2Probe(ctx context.Context, local string, timeout time.Duration) 
 			}
 			continue
 		}
-		if m, _ := sip.Parse(p.Data); m != nil && !m.IsRequest() && m.StatusCode >= 200 {
+		if m := sip.ParseComplete(p.Data); m != nil && !m.IsRequest() && m.StatusCode >= 200 {
 			if v, err := m.TopVia(); err == nil && v.Branch() == via.Branch() {
 				return time.Since(start), nil
 			}
@@ -197,7 +197,7 @@ func (e *Env) s2Cleanup(ctx context.Context, c transport.Conn, inv *sip.Message,
 		return "BYE unanswered"
 	}
 	for _, p := range res.Responses {
-		if m, _ := sip.Parse(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
+		if m := sip.ParseComplete(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
 			cn := sip.NewRequest("CANCEL", inv.RequestURI)
 			cn.Add("Via", inv.Get("Via"))
 			cn.Add("Max-Forwards", "70")
@@ -213,7 +213,7 @@ func (e *Env) s2Cleanup(ctx context.Context, c transport.Conn, inv *sip.Message,
 			for _, q := range s2Collect(cctx, c, time.Second, func(_ transport.Packet, m *sip.Message) bool {
 				return !m.IsRequest() && m.StatusCode >= 300
 			}) {
-				if m, _ := sip.Parse(q.Data); m != nil && !m.IsRequest() && m.StatusCode >= 300 {
+				if m := sip.ParseComplete(q.Data); m != nil && !m.IsRequest() && m.StatusCode >= 300 {
 					if ack, err := transport.ACKFor(inv, m); err == nil {
 						_ = c.Send(cctx, ack.Bytes())
 					}

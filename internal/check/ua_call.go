@@ -251,7 +251,7 @@ func (s *uaSession) inviteTx(ctx context.Context, onProvisional func(*sip.Messag
 			}
 			continue
 		}
-		m, _ := sip.Parse(pkt.Data)
+		m := sip.ParseComplete(pkt.Data)
 		if m == nil || m.IsRequest() {
 			continue
 		}
@@ -486,7 +486,7 @@ func (s *uaSession) watchSIP(ctx context.Context, d time.Duration) []string {
 			}
 			break
 		}
-		m, _ := sip.Parse(pkt.Data)
+		m := sip.ParseComplete(pkt.Data)
 		if m == nil {
 			continue
 		}
@@ -538,7 +538,7 @@ func (s *uaSession) answeredAtA(ctx context.Context, branch string, wait time.Du
 			}
 			return 0
 		}
-		if m, _ := sip.Parse(pkt.Data); m != nil && match(m) {
+		if m := sip.ParseComplete(pkt.Data); m != nil && match(m) {
 			return m.StatusCode
 		}
 		if len(s.pending) < 50 {

@@ -241,7 +241,7 @@ func (p *prober) readLoop(ctx context.Context) {
 }
 
 func (p *prober) handle(ctx context.Context, data []byte) {
-	resp, _ := sip.Parse(data)
+	resp := sip.ParseComplete(data)
 	if resp == nil || resp.IsRequest() {
 		return
 	}

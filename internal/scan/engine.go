@@ -247,7 +247,8 @@ func runTarget(ctx context.Context, cfg *Config, t target.Target, scope, allowed
 				r := runCheck(ctx, cfg, c, t, lim, scope, allowed, sourceB)
 				var lr finding.Result
 				bad := false
-				if info.Disruptive && cfg.Liveness && r.Verdict != finding.Skipped {
+				// Only a target that answered before can be seen to stop.
+				if info.Disruptive && cfg.Liveness && baseline > 0 && r.Verdict != finding.Skipped {
 					lr, bad = afterProbe(ctx, cfg, info, t, lim, scope, baseline)
 				}
 				if alone {

@@ -61,3 +61,33 @@ var (
 	// ErrMultipart reports a malformed multipart body (RFC 2046 §5.1).
 	ErrMultipart = errors.New("sip: malformed multipart body")
 )
+
+// Complete reports whether a message that Parse returned together with err
+// has a whole start line and header block, so that it can be acted on as a
+// request or response. The parser is lenient: a message with a bad
+// Content-Length or an odd header value is still complete; garbage, an empty
+// datagram, or headers that never end (a hostile peer's endless response)
+// are not.
+func Complete(err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrContentLength):
+		return true
+	case errors.Is(err, ErrEmpty), errors.Is(err, ErrStartLine), errors.Is(err, ErrVersion),
+		errors.Is(err, ErrTooLarge), errors.Is(err, ErrTruncated):
+		return false
+	}
+	return true
+}
+
+// ParseComplete parses data and returns the message only when it is
+// Complete; otherwise nil. Code that reacts to what a peer sent uses it, so
+// that a truncated or endless message is never taken for an answer.
+func ParseComplete(data []byte) *Message {
+	m, err := Parse(data)
+	if m == nil || !Complete(err) {
+		return nil
+	}
+	return m
+}

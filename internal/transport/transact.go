@@ -159,7 +159,7 @@ func Transact(ctx context.Context, c Conn, req []byte, tm Timers) (Result, error
 			continue
 		}
 		resp, perr := sip.Parse(pkt.Data)
-		if resp == nil || resp.IsRequest() || !usableResponse(perr) || !matches(resp, branch, method) {
+		if resp == nil || resp.IsRequest() || !sip.Complete(perr) || !matches(resp, branch, method) {
 			continue
 		}
 		res.Responses = append(res.Responses, pkt)
@@ -179,23 +179,6 @@ func Transact(ctx context.Context, c Conn, req []byte, tm Timers) (Result, error
 		}
 		return res, nil
 	}
-}
-
-// usableResponse reports whether a response that parsed with error perr
-// can still end a transaction. The parser is lenient; a bad body length is
-// tolerated, but a message without a complete start line or header block
-// (garbage, or headers that never end) is not a response.
-func usableResponse(perr error) bool {
-	switch {
-	case perr == nil:
-		return true
-	case errors.Is(perr, sip.ErrContentLength):
-		return true
-	case errors.Is(perr, sip.ErrEmpty), errors.Is(perr, sip.ErrStartLine), errors.Is(perr, sip.ErrVersion),
-		errors.Is(perr, sip.ErrTooLarge), errors.Is(perr, sip.ErrTruncated):
-		return false
-	}
-	return true
 }
 
 // matches applies RFC 3261 §17.1.3: same top Via branch and CSeq method.
