@@ -41,6 +41,8 @@ type fuzzFlags struct {
 	restart                        bool
 	reproDir, source, evidencePcap string
 	progress, verbose              bool
+	uac                            bool
+	listen, dutControl, dutAccount string
 }
 
 func (f *fuzzFlags) register(cmd *cobra.Command) {
@@ -73,6 +75,19 @@ func (f *fuzzFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.evidencePcap, "evidence-pcap", "", "write every packet sent and received to this pcapng file")
 	fl.BoolVar(&f.progress, "progress", false, "print progress on standard error every second")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what happens (slog) on standard error")
+	fl.BoolVar(&f.uac, "uac", false, "fuzz a device's client side: answer its REGISTER/INVITE/BYE with malformed responses (needs --listen and --dut-control)")
+	fl.StringVar(&f.listen, "listen", "", "with --uac: where sipvet listens as the device's registrar and call peer (udp://ip:port)")
+	fl.StringVar(&f.dutControl, "dut-control", "", "with --uac: how to make the device act: baresip-cons://ip:port")
+	fl.StringVar(&f.dutAccount, "dut-account", "", "with --uac and baresip-cons: the account line to re-create for each REGISTER case (else REGISTER cases are skipped)")
+}
+
+// uacDriver parses --dut-control for the UAC campaign and replay.
+func uacDriver(control, account string) (fuzz.UACDriver, error) {
+	scheme, addr, ok := strings.Cut(control, "://")
+	if !ok || scheme != "baresip-cons" || addr == "" {
+		return nil, usagef("--dut-control %q: want baresip-cons://ip:port", control)
+	}
+	return &fuzz.BaresipCons{Addr: addr, Account: account}, nil
 }
 
 func (a *app) fuzzCmd() *cobra.Command {
@@ -121,15 +136,31 @@ Safety: fuzzing can crash or hang the target. It needs --allow fuzz, runs
 against the one target named, and is bounded by --rate, --max-cases and
 --duration.
 
+--uac fuzzes a device's client side instead: sipvet listens (--listen) as
+the registrar and call peer the device uses, makes it REGISTER, call and
+hang up (--dut-control), and answers its REGISTER, INVITE and BYE with
+malformed responses (broken 401 challenges, 200 with broken SDP, Contact or
+Record-Route, 180/183 anomalies, overflows). Liveness: OPTIONS to the
+device. Failures are reported as ipa12.stateful; 'sipvet replay' re-serves
+the responses when the device sends its requests again.
+
 Exit status: 0 the target survived, 1 a failure at or above --fail-on,
 2 usage or runtime error.`,
 		Example: `  sipvet fuzz udp://127.0.0.1:5060 --allow fuzz --max-cases 5000
   sipvet fuzz udp://192.0.2.10:5060 --allow fuzz --sources torture,protos --rate 200 --format json -o fuzz.json
   sipvet fuzz udp://127.0.0.1:5090 --allow fuzz --exec "./pbx -p 5090" --restart --repro-dir out/
   sipvet fuzz udp://127.0.0.1:5060 --allow fuzz --case protos:17,protos:918
-  sipvet fuzz udp://127.0.0.1:5060 --allow fuzz --shard 2/8 --repro-dir shard2 --resume`,
+  sipvet fuzz udp://127.0.0.1:5060 --allow fuzz --shard 2/8 --repro-dir shard2 --resume
+  sipvet fuzz --uac --allow fuzz --listen udp://127.0.0.1:5070 --dut-control baresip-cons://127.0.0.1:5555 \
+      --dut-account "<sip:dut@127.0.0.1:5070>;auth_pass=secret;regint=600"`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if ff.uac {
+				if len(args) > 1 {
+					return usagef("fuzz --uac takes at most one argument, the device's SIP address")
+				}
+				return a.runFuzzUAC(cmd.Context(), args, &ff, &of)
+			}
 			if len(args) != 1 {
 				return usagef("fuzz needs exactly one target (see 'sipvet fuzz --help')")
 			}
@@ -314,4 +345,84 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runFuzzUAC runs the UAC campaign (--uac).
+func (a *app) runFuzzUAC(ctx context.Context, args []string, ff *fuzzFlags, of *outputFlags) error {
+	lang, err := a.langFlag(of.lang)
+	if err != nil {
+		return err
+	}
+	failOn, err := finding.ParseSeverity(of.failOn)
+	if err != nil {
+		return usageError{err}
+	}
+	if of.format != "text" && !contains(report.Formats(), of.format) {
+		return usagef("unknown --format %q (want text, %s)", of.format, strings.Join(report.Formats(), ", "))
+	}
+	if !contains(ff.allow, check.AllowFuzz) {
+		return usagef("fuzzing can crash or hang the device: opt in with --allow fuzz")
+	}
+	if ff.listen == "" || ff.dutControl == "" {
+		return usagef("--uac needs --listen udp://ip:port and --dut-control baresip-cons://ip:port")
+	}
+	if !strings.HasPrefix(ff.listen, "udp://") && strings.Contains(ff.listen, "://") {
+		return usagef("--listen %q: only udp:// is supported with --uac", ff.listen)
+	}
+	drv, err := uacDriver(ff.dutControl, ff.dutAccount)
+	if err != nil {
+		return err
+	}
+	device := ""
+	if len(args) == 1 {
+		t, err := target.Parse(args[0])
+		if err != nil {
+			return usageError{err}
+		}
+		device = t.HostPort()
+	}
+	probeEvery := ff.probeEvery
+	if probeEvery == 100 {
+		probeEvery = 20
+	}
+	cfg := fuzz.UACConfig{Listen: ff.listen, Driver: drv, Device: device, Seed: ff.seed, Start: ff.start, Stop: ff.stop,
+		MaxCases: ff.maxCases, Duration: ff.duration, ProbeEvery: probeEvery, Window: ff.window, MaxFailures: ff.maxFailures, OutDir: ff.reproDir,
+		Monitor: fuzz.MonitorConfig{ProbeTimeout: ff.probeTimeout, SlowFactor: ff.slowFactor, SlowMin: ff.slowMin, RecoverWait: ff.recover}}
+	if ff.count > 0 {
+		cfg.Stop = ff.start + ff.count
+	}
+	cfg.OnFailure = func(f fuzz.Failure) {
+		fmt.Fprintf(a.stderr, "fuzz: FAILURE %s after case %s (%s): %s → %s\n", f.Class, f.Case.ID, f.Case.Group, f.Detail, f.Reproducer)
+	}
+	if ff.progress || isTerminal(a.stderr) {
+		cfg.OnProgress = func(p fuzz.Progress) {
+			fmt.Fprintf(a.stderr, "fuzz: case %d  sent %d/%d  %.1f cases/s  failures %d  %s\n", p.Index, p.Sent, p.Total, p.Rate, p.Failures, p.Group)
+		}
+	}
+	fmt.Fprintf(a.stderr, "fuzz: uac, listening on %s, seed %d\n", ff.listen, ff.seed)
+	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "fuzz", Started: time.Now().UTC(), Lang: lang}
+	rep, runErr := fuzz.RunUAC(ctx, cfg)
+	if rep != nil && rep.Target != "" {
+		run.Targets = []string{rep.Target}
+		fmt.Fprintf(a.stderr, "fuzz: sent %d of %d responses (%.1f/s), %d probes, baseline %v, %d failure(s)%s\n",
+			rep.Sent, rep.Total, rep.CasesPerSec, rep.Probes, rep.Baseline.Round(time.Microsecond), len(rep.Failures), stoppedNote(rep.Stopped))
+		if rep.Sent > 0 || len(rep.Failures) > 0 {
+			run.Results = append(run.Results, rep.Results()...)
+		}
+	}
+	if runErr != nil && (errors.Is(runErr, fuzz.ErrNotAlive) || errors.Is(runErr, fuzz.ErrNoDevice) || len(run.Targets) == 0) {
+		return runErr
+	}
+	run.Results = append(run.Results, scan.Coverage(run.Results, run.Targets, check.ModeFuzz, nil)...)
+	run.Finished = time.Now().UTC()
+	if err := a.writeOutputs(run, of, lang, nil, false); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return fmt.Errorf("fuzz: %w", runErr)
+	}
+	if run.FailsAt(failOn) {
+		return errFindings
+	}
+	return nil
 }

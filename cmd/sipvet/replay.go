@@ -23,6 +23,7 @@ func (a *app) replayCmd() *cobra.Command {
 	var minimize bool
 	var probeTimeout, settle time.Duration
 	var maxTrials int
+	var listen, dutControl, dutAccount string
 	cmd := &cobra.Command{
 		Use:   "replay DIR...",
 		Short: "Replay saved fuzz reproducers, optionally minimizing them",
@@ -38,7 +39,12 @@ before each replay and watches it for exit, signal and sanitizer reports.
 cases, then the header lines and body of the messages left, keeping each
 step that still fails the same way. The result is saved in DIR/minimized/.
 Minimizing needs a target that comes back after each trial: use --exec for
-targets that crash.`,
+targets that crash.
+
+A reproducer of 'sipvet fuzz --uac' holds responses, not requests: replay
+listens again (--listen, default the original address), makes the device
+send its REGISTER/INVITE/BYE through --dut-control and serves the saved
+responses to them.`,
 		Example: `  sipvet replay sipvet-fuzz/failure-001-exit
   sipvet replay sipvet-fuzz/failure-001-exit --exec "./pbx -p 5090" --minimize
   sipvet replay sipvet-fuzz/failure-00* --target udp://127.0.0.1:5070 --format json -o replay.json`,
@@ -57,7 +63,12 @@ targets that crash.`,
 			if of.format != "text" && !contains(report.Formats(), of.format) {
 				return usagef("unknown --format %q (want text, %s)", of.format, strings.Join(report.Formats(), ", "))
 			}
-			rc := fuzz.ReplayConfig{Settle: settle, MaxTrials: maxTrials, Monitor: fuzz.MonitorConfig{ProbeTimeout: probeTimeout}}
+			rc := fuzz.ReplayConfig{Settle: settle, MaxTrials: maxTrials, Monitor: fuzz.MonitorConfig{ProbeTimeout: probeTimeout}, Listen: listen}
+			if dutControl != "" {
+				if rc.Driver, err = uacDriver(dutControl, dutAccount); err != nil {
+					return err
+				}
+			}
 			if targetURI != "" {
 				if rc.Target, err = target.Parse(targetURI); err != nil {
 					return usageError{err}
@@ -127,6 +138,9 @@ targets that crash.`,
 	cmd.Flags().DurationVar(&probeTimeout, "probe-timeout", 2*time.Second, "a liveness probe unanswered for this long means no answer")
 	cmd.Flags().DurationVar(&settle, "settle", 300*time.Millisecond, "wait this long after the last case before probing")
 	cmd.Flags().IntVar(&maxTrials, "max-trials", 150, "upper bound of replays while minimizing")
+	cmd.Flags().StringVar(&listen, "listen", "", "uac reproducers: where to listen for the device (default the original address)")
+	cmd.Flags().StringVar(&dutControl, "dut-control", "", "uac reproducers: how to make the device act: baresip-cons://ip:port")
+	cmd.Flags().StringVar(&dutAccount, "dut-account", "", "uac reproducers: the account line baresip re-creates for a REGISTER")
 	of.register(cmd, "text")
 	return cmd
 }
@@ -137,7 +151,7 @@ func replayResult(rp *fuzz.Reproducer, tg, dir, minimized string, res fuzz.Repla
 	if len(rp.Cases) > 0 {
 		src, _, _ = strings.Cut(rp.Cases[len(rp.Cases)-1].ID, ":")
 	}
-	r := finding.Result{Item: 12, Check: "ipa12." + src, Target: tg, Evidence: []finding.Evidence{},
+	r := finding.Result{Item: 12, Check: fuzz.CheckFor(src), Target: tg, Evidence: []finding.Evidence{},
 		Data: map[string]any{"reproducer": dir, "original_class": rp.Class, "cases": res.Cases, "trials": res.Trials}}
 	if it, ok := kb.Get(12); ok && it.CVSS3.Vector != "" {
 		r.CVSS3 = &finding.CVSS{Vector: it.CVSS3.Vector, Score: it.CVSS3.Score}

@@ -120,6 +120,9 @@ func ParseSipdump(line string) (*HashEntry, error) {
 		e.Cred.Algorithm = MD5
 	}
 	if len(f) == 13 {
+		if !strings.EqualFold(f[9], QOPAuthInt) {
+			return nil, fmt.Errorf("%w: a body hash (13th field) needs qop auth-int, not %q", ErrHashFormat, f[9])
+		}
 		e.BodyHash = strings.ToLower(f[12])
 	}
 	if err := e.validate(); err != nil {

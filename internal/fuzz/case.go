@@ -60,6 +60,9 @@ type Case struct {
 	Echo string
 	// Codec marks media cases that exercise codec payload decoding (item 11).
 	Codec bool
+	// Answers is, for a "uac" response case, the method of the device's
+	// request that the response answers.
+	Answers string
 }
 
 // ID returns "source:N", the stable name of the case.

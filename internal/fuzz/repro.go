@@ -14,6 +14,9 @@ import (
 	"github.com/sipvet/sipvet/internal/transport"
 )
 
+// ModeUAC marks a reproducer of a UAC campaign (RunUAC).
+const ModeUAC = "uac"
+
 // ReproSchema is the schema of a reproducer's repro.json.
 const ReproSchema = "sipvet.fuzz-repro/v1"
 
@@ -29,6 +32,9 @@ type ReproCase struct {
 	Kind Kind `json:"kind"`
 	// Dst is where a media packet went ("" = the target).
 	Dst string `json:"dst,omitempty"`
+	// Answers is, for a response template (mode uac), the method of the
+	// device's request it answers.
+	Answers string `json:"answers,omitempty"`
 	// Data is the file's content (not stored in JSON).
 	Data []byte `json:"-"`
 }
@@ -36,7 +42,12 @@ type ReproCase struct {
 // Reproducer is a saved failure: the failing case (last), the cases before
 // it, and what is needed to run them again.
 type Reproducer struct {
-	Schema   string      `json:"schema"`
+	Schema string `json:"schema"`
+	// Mode is "" for requests sent to a target and ModeUAC for responses
+	// served to a device's own requests.
+	Mode string `json:"mode,omitempty"`
+	// Listen is where sipvet listened for the device (mode uac).
+	Listen   string      `json:"listen,omitempty"`
 	Target   string      `json:"target"`
 	Seed     uint64      `json:"seed"`
 	Sources  []string    `json:"sources"`
@@ -190,6 +201,27 @@ type ReplayConfig struct {
 	MaxTrials int
 	// Log receives progress lines (may be nil).
 	Log func(format string, a ...any)
+	// Listen overrides where sipvet listens for the device (mode uac).
+	Listen string
+	// Driver makes the device send its requests again (mode uac).
+	Driver UACDriver
+	// Wait bounds the wait for each device request (mode uac, default 3 s).
+	Wait time.Duration
+}
+
+func (rc *ReplayConfig) uacWait() time.Duration {
+	if rc.Wait <= 0 {
+		return 3 * time.Second
+	}
+	return rc.Wait
+}
+
+// runTrial runs one trial in the reproducer's mode.
+func runTrial(ctx context.Context, rc *ReplayConfig, rp *Reproducer, orig, t target.Target, cases []ReproCase) (*event, error) {
+	if rp.Mode == ModeUAC {
+		return trialUAC(ctx, rc, rp, t, cases)
+	}
+	return trial(ctx, rc, orig, t, cases)
 }
 
 // ReplayResult is what one replay saw.
@@ -299,7 +331,7 @@ func Replay(ctx context.Context, rp *Reproducer, rc ReplayConfig) (ReplayResult,
 			rc.Process.Stop()
 		}
 	}()
-	ev, err := trial(ctx, &rc, orig, t, rp.Cases)
+	ev, err := runTrial(ctx, &rc, rp, orig, t, rp.Cases)
 	res := ReplayResult{Cases: len(rp.Cases), Trials: 1, OriginalCases: len(rp.Cases), OriginalBytes: size(rp.Cases), Bytes: size(rp.Cases)}
 	if ev != nil {
 		res.Reproduced, res.Class, res.Detail = true, ev.class, ev.detail
@@ -342,7 +374,7 @@ func Minimize(ctx context.Context, rp *Reproducer, rc ReplayConfig) (*Reproducer
 			return false
 		}
 		res.Trials++
-		ev, err := trial(ctx, &rc, orig, t, cs)
+		ev, err := runTrial(ctx, &rc, rp, orig, t, cs)
 		if err != nil {
 			lastErr = err
 			return false
@@ -363,7 +395,7 @@ func Minimize(ctx context.Context, rp *Reproducer, rc ReplayConfig) (*Reproducer
 	cases := ddmin(rp.Cases, test)
 	// shrink the messages themselves, last (failing) first
 	for k := len(cases) - 1; k >= 0; k-- {
-		if cases[k].Kind != KindSIP {
+		if cases[k].Kind != KindSIP && cases[k].Kind != KindResponse {
 			continue
 		}
 		units := sipUnits(cases[k].Data)

@@ -117,7 +117,7 @@ func (rep *Report) Results() []finding.Result {
 	codecFail := false
 	for _, f := range rep.Failures {
 		src, _, _ := strings.Cut(f.Case.ID, ":")
-		r := baseResult(12, "ipa12."+src, rep.Target)
+		r := baseResult(12, CheckFor(src), rep.Target)
 		r.Verdict = finding.Vulnerable
 		r.Severity = rep.severity(r, f.Class)
 		r.Summary = fmt.Sprintf("%s: %s after case %s (%s: %s)", f.Class, f.Detail, f.Case.ID, f.Case.Group, f.Case.Detail)
@@ -151,6 +151,15 @@ func (rep *Report) Results() []finding.Result {
 	}
 	out = append(out, codec)
 	return out
+}
+
+// CheckFor returns the check id of a case source: "ipa12.<source>", with
+// the "uac" responses reported as ipa12.stateful.
+func CheckFor(source string) string {
+	if source == UACSourceName {
+		return "ipa12.stateful"
+	}
+	return "ipa12." + source
 }
 
 func contains(list []string, s string) bool {

@@ -221,7 +221,7 @@ func splitHostPort(s string) (string, int, error) {
 		}
 	} else {
 		if strings.Count(s, ":") > 1 {
-			if _, err := netip.ParseAddr(s); err == nil {
+			if _, err := netip.ParseAddr(s); err == nil && validHost(s) {
 				return s, 0, nil
 			}
 			return "", 0, fmt.Errorf("bad host %q (write IPv6 addresses in brackets)", s)
@@ -248,7 +248,14 @@ func splitHostPort(s string) (string, int, error) {
 }
 
 func validHost(h string) bool {
-	if _, err := netip.ParseAddr(h); err == nil {
+	if a, err := netip.ParseAddr(h); err == nil {
+		// An IPv6 zone names an interface (fe80::1%eth0): keep it to
+		// characters that cannot end the host in a URI.
+		for _, c := range a.Zone() {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return false
+			}
+		}
 		return true
 	}
 	if len(h) > 253 {

@@ -67,3 +67,14 @@ func TestSIPURI(t *testing.T) {
 		}
 	}
 }
+
+func TestIPv6Zones(t *testing.T) {
+	if tg, err := Parse("udp://[fe80::1%eth0]:5060"); err != nil || tg.Host != "fe80::1%eth0" {
+		t.Errorf("zone eth0: %+v %v", tg, err)
+	}
+	for _, in := range []string{"00::%#", "udp://[fe80::1%a/b]:5060", "fe80::1%a?b"} {
+		if _, err := Parse(in); err == nil {
+			t.Errorf("Parse(%q) accepted a zone that breaks the URI", in)
+		}
+	}
+}
