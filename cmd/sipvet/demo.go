@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,6 +64,15 @@ switches them off, and the audit should then find nothing vulnerable.`,
 			htmlPath := filepath.Join(outDir, "sipvet-report.html")
 			sf := scanFlags{profile: "full", user: "alice", password: "wonderland", rate: 500,
 				timeout: 2 * time.Second, checkTimeout: 60 * time.Second, concurrency: 4}
+			// The lab is the only thing in scope: the checks of services
+			// beside SIP (items 17–20) probe the lab's own ports, never the
+			// default ports of this machine (a real web server or SNMP agent
+			// of the user's is not part of the demo).
+			var ports []string
+			for _, t := range targets {
+				ports = append(ports, strconv.Itoa(t.Port))
+			}
+			sf.infra = infraFlags{ports: strings.Join(ports, ","), portsOnly: true}
 			of := outputFlags{format: "json", out: jsonPath, lang: l, failOn: "none"}
 			tm := transport.DefaultTimers()
 			tm.T1 = 100 * time.Millisecond

@@ -177,14 +177,6 @@ func newUACServer(ctx context.Context, listen string, opts transport.Options, lo
 
 func (s *uacServer) close() { s.l.Close() }
 
-func (s *uacServer) ip() string {
-	h := s.local
-	if i := strings.LastIndex(h, ":"); i > 0 {
-		h = h[:i]
-	}
-	return strings.Trim(h, "[]")
-}
-
 // FillResponse fills a response template (a "uac" case) from the device's
 // request req; local is sipvet's "ip:port".
 func FillResponse(tmpl []byte, req *sip.Message, local string) []byte {

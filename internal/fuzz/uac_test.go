@@ -37,7 +37,7 @@ func startFakeUAC(t *testing.T, registrar string) *fakeUAC {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeUAC{l: l, registrar: registrar, Hang: 700 * time.Millisecond}
+	f := &fakeUAC{l: l, registrar: registrar, Hang: 1500 * time.Millisecond}
 	done := make(chan struct{})
 	go func() { defer close(done); f.loop(ctx) }()
 	t.Cleanup(func() { cancel(); l.Close(); <-done })
@@ -151,7 +151,7 @@ func TestUACFake(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out := t.TempDir()
-	mc := MonitorConfig{ProbeTimeout: 200 * time.Millisecond, RecoverWait: 2 * time.Second, SlowMin: 300 * time.Millisecond}
+	mc := MonitorConfig{ProbeTimeout: 300 * time.Millisecond, RecoverWait: 3 * time.Second, SlowMin: 300 * time.Millisecond}
 	rep, err := RunUAC(ctx, UACConfig{Listen: "udp://" + listen, Driver: dev, Seed: 7, ProbeEvery: 10, Wait: 500 * time.Millisecond, Settle: 5 * time.Millisecond,
 		OutDir: out, Monitor: mc})
 	if err != nil {

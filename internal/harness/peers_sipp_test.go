@@ -1,12 +1,10 @@
 package harness
 
 import (
-	"bytes"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,27 +24,7 @@ func startSipp(t *testing.T, scenario, remote string, port int, extra ...string)
 	if remote != "" {
 		args = append(args, remote)
 	}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sipp: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(3 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("sipp %s output:\n%s", scenario, logs.String())
-		}
-	})
+	peertest.StartProcess(t, "sipp "+scenario, exec.Command(bin, args...), 0)
 }
 
 // TestSippDUT shows with sipp the verdicts baresip cannot:

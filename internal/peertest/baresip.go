@@ -10,8 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -33,29 +31,11 @@ type UAConfig struct {
 type UAPeer struct {
 	// Port is the SIP port on 127.0.0.1 (UDP and TCP).
 	Port int
-	logs *uaLockedBuffer
+	logs *ProcLogs
 }
 
 // Logs returns baresip's output so far.
 func (p *UAPeer) Logs() string { return p.logs.String() }
-
-// uaLockedBuffer is a bytes.Buffer safe for the process's writers and readers.
-type uaLockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *uaLockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *uaLockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // BaresipUA starts baresip as an auto-answering UA on a free 127.0.0.1 port
 // (net_interface 127.0.0.1, account regint=0;answermode=auto, audio from a
@@ -122,27 +102,8 @@ func BaresipUA(t testing.TB, cfg UAConfig) *UAPeer {
 	if err := os.WriteFile(filepath.Join(dir, "contacts"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logs := &uaLockedBuffer{}
 	cmd := exec.Command(bin, "-f", dir, "-t", fmt.Sprint(int(life.Seconds())))
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start baresip: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("baresip output:\n%s", tail(logs.String(), 6000))
-		}
-	})
+	logs, _ := StartProcess(t, "baresip", cmd, 6000)
 	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
 		t.Fatalf("baresip did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
 	}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -28,7 +27,7 @@ type DUTBaresip struct {
 	ConsPort int
 	// Dir holds the generated configuration.
 	Dir  string
-	logs *bytes.Buffer
+	logs *ProcLogs
 }
 
 // DUTBaresipOptions configures StartDUTBaresip.
@@ -51,7 +50,7 @@ func StartDUTBaresip(t testing.TB, o DUTBaresipOptions) *DUTBaresip {
 		o.Lifetime = 120 * time.Second
 	}
 	dir := t.TempDir()
-	d := &DUTBaresip{SIPPort: dutFreePair(t), CtrlPort: FreePort(t), ConsPort: FreePort(t), Dir: dir, logs: &bytes.Buffer{}}
+	d := &DUTBaresip{SIPPort: dutFreePair(t), CtrlPort: FreePort(t), ConsPort: FreePort(t), Dir: dir}
 	wav := filepath.Join(dir, "in.wav")
 	if err := os.WriteFile(wav, dutSilenceWAV(8000, 2), 0o644); err != nil {
 		t.Fatal(err)
@@ -73,25 +72,7 @@ func StartDUTBaresip(t testing.TB, o DUTBaresipOptions) *DUTBaresip {
 		}
 	}
 	cmd := exec.Command(bin, "-f", dir, "-t", strconv.Itoa(int(o.Lifetime/time.Second)))
-	cmd.Stdout, cmd.Stderr = d.logs, d.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start baresip: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("baresip output:\n%s", tail(d.logs.String(), 4000))
-		}
-	})
+	d.logs, _ = StartProcess(t, "baresip", cmd, 4000)
 	return d
 }
 

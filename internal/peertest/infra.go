@@ -1,7 +1,6 @@
 package peertest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -25,51 +24,20 @@ import (
 // Peers of the infrastructure checks (items 17–20): gdbserver, snmpd,
 // tftpd-hpa, nginx, openssl s_server, busybox telnetd, kamailio with TLS.
 
-// lockedBuffer collects a daemon's output from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// daemon starts bin with args in its own process group, stops it on
-// cleanup and returns its output buffer. ready polls until the daemon is
-// usable (bounded by 10 s).
-func daemon(t testing.TB, name, bin string, args []string, dir string, ready func(logs string) bool) *lockedBuffer {
+// daemon starts bin with args in dir in its own process group, stops it on
+// cleanup and returns its output. ready polls until the daemon is usable
+// (bounded by 10 s).
+func daemon(t testing.TB, name, bin string, args []string, dir string, ready func(logs string) bool) *ProcLogs {
 	t.Helper()
-	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tail(logs.String(), 3000))
-		}
-	})
+	return daemonCmd(t, name, cmd, ready)
+}
+
+// daemonCmd is daemon for a prepared command.
+func daemonCmd(t testing.TB, name string, cmd *exec.Cmd, ready func(logs string) bool) *ProcLogs {
+	t.Helper()
+	logs, exited := StartProcess(t, name, cmd, 3000)
 	deadline := time.Now().Add(10 * time.Second)
 	for !ready(logs.String()) {
 		select {
@@ -144,41 +112,12 @@ func SNMPD(t testing.TB, community, rw string) int {
 	args := []string{"-f", "-LO6", "-C", "-c", cfg, "-p", filepath.Join(dir, "snmpd.pid"),
 		"-M", "/nonexistent", "-I", "-smux,mteTrigger,mteTriggerConf", fmt.Sprintf("udp:127.0.0.1:%d", port)}
 	env := []string{"MIBS=", "SNMPCONFPATH=" + dir, "SNMP_PERSISTENT_DIR=" + dir}
-	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start snmpd: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("snmpd output:\n%s", tail(logs.String(), 3000))
-		}
-	})
 	// Ready when the log says so (an SNMP probe would need a community).
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "NET-SNMP version") {
-		select {
-		case <-exited:
-			t.Fatalf("snmpd exited at start:\n%s", tail(logs.String(), 3000))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("snmpd did not come up:\n%s", tail(logs.String(), 3000))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	daemonCmd(t, "snmpd", cmd, func(logs string) bool {
+		return strings.Contains(logs, "NET-SNMP version")
+	})
 	return port
 }
 

@@ -1,15 +1,12 @@
 package peertest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -46,23 +43,6 @@ func EnumUsers(n, from, span int) []KamailioUser {
 	return us
 }
 
-type s2Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *s2Buffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *s2Buffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func s2StartKamailio(t testing.TB, cfg string, defines []string, users []KamailioUser) int {
 	t.Helper()
 	bin := Need(t, "kamailio")
@@ -79,27 +59,7 @@ func s2StartKamailio(t testing.TB, cfg string, defines []string, users []Kamaili
 		s2SQLite(t, db, users)
 		args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
 	}
-	logs := &s2Buffer{}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start kamailio: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("kamailio output:\n%s", tail(logs.String(), 4000))
-		}
-	})
+	logs, _ := StartProcess(t, "kamailio", exec.Command(bin, args...), 4000)
 	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
 		t.Fatalf("kamailio did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
 	}

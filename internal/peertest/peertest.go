@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -110,27 +109,7 @@ func Kamailio(t testing.TB, defines ...string) int {
 			args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
 		}
 	}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start kamailio: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("kamailio output:\n%s", tail(logs.String(), 4000))
-		}
-	})
+	logs, _ := StartProcess(t, "kamailio", exec.Command(bin, args...), 4000)
 	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
 		t.Fatalf("kamailio did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
 	}

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -32,7 +31,7 @@ type RtpenginePeer struct {
 	NgAddr string
 	// PortMin and PortMax bound its media ports on 127.0.0.1.
 	PortMin, PortMax int
-	logs             *uaLockedBuffer
+	logs             *ProcLogs
 	seq              atomic.Uint64
 }
 
@@ -56,7 +55,7 @@ func Rtpengine(t testing.TB, cfg RtpengineConfig) *RtpenginePeer {
 		n = 100
 	}
 	lo := rtpengineRange(t, n)
-	p := &RtpenginePeer{NgAddr: fmt.Sprintf("127.0.0.1:%d", ng), PortMin: lo, PortMax: lo + n - 1, logs: &uaLockedBuffer{}}
+	p := &RtpenginePeer{NgAddr: fmt.Sprintf("127.0.0.1:%d", ng), PortMin: lo, PortMax: lo + n - 1}
 	args := []string{"--interface=127.0.0.1", "--listen-ng=" + p.NgAddr, "--foreground", "--table=-1",
 		"--port-min=" + strconv.Itoa(p.PortMin), "--port-max=" + strconv.Itoa(p.PortMax), "--log-stderr",
 		"--log-level=6", "--timeout=60", "--silent-timeout=60", "--final-timeout=120"}
@@ -66,26 +65,8 @@ func Rtpengine(t testing.TB, cfg RtpengineConfig) *RtpenginePeer {
 	if cfg.DeleteDelay >= 0 {
 		args = append(args, "--delete-delay="+strconv.Itoa(cfg.DeleteDelay))
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start rtpengine: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("rtpengine output:\n%s", tail(p.logs.String(), 6000))
-		}
-	})
+	var exited <-chan struct{}
+	p.logs, exited = StartProcess(t, "rtpengine", exec.Command(bin, args...), 6000)
 	for i := 0; i < 50; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		res, err := p.Ng(ctx, map[string]any{"command": "ping"})

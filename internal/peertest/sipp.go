@@ -5,7 +5,6 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -19,30 +18,11 @@ func SippUAS(t testing.TB, scenario string) int {
 	bin := Need(t, "sipp")
 	port := FreePort(t)
 	dir := t.TempDir()
-	logs := &uaLockedBuffer{}
 	cmd := exec.Command(bin, "-sf", testdata(filepath.Join("sipp", scenario)), "-i", "127.0.0.1", "-p", fmt.Sprint(port),
 		"-nostdin", "-timeout", "120s", "-timeout_error", "-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-mp", fmt.Sprint(FreePort(t)))
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sipp: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("sipp output:\n%s", tail(logs.String(), 4000))
-		}
-	})
+	logs, exited := StartProcess(t, "sipp", cmd, 4000)
 	// sipp answers nothing until a scenario call starts, so wait for its
 	// socket instead of an OPTIONS answer.
 	for i := 0; i < 50; i++ {
