@@ -8,6 +8,7 @@ import (
 	"github.com/sipvet/sipvet/internal/digest"
 	"github.com/sipvet/sipvet/internal/finding"
 	"github.com/sipvet/sipvet/internal/sip"
+	"github.com/sipvet/sipvet/internal/transport"
 )
 
 // noIntegrity is ipa04.no-integrity: does the target take signalling over a
@@ -36,24 +37,30 @@ func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
 	}
 	defer c.Close()
-	d := env.newDialog()
-	ruri := uriFor(env.Target, env.User, env.Target.HostPort())
-	req := env.request(c, d, "INVITE", ruri, "", ruri)
-	req.Del("Content-Length")
-	req.SetBody("application/sdp", s2SDP(c.LocalAddr()))
-	res, err := env.transact(ctx, c, req)
-	if err != nil && !s2Timeout(err) {
-		return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
-	}
-	rang := false
-	for _, p := range res.Responses {
-		if m := sip.ParseComplete(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
-			rang = true
+	var o Outcome
+	for _, callee := range bodyCallees(env) {
+		d := env.newDialog()
+		ruri := uriFor(env.Target, callee, env.Target.HostPort())
+		req := env.request(c, d, "INVITE", ruri, env.User, ruri)
+		req.Del("Content-Length")
+		req.SetBody("application/sdp", s2SDP(c.LocalAddr()))
+		res, err := env.transact(ctx, c, req)
+		if err != nil && !s2Timeout(err) {
+			return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
 		}
-	}
-	o := judgeNoIntegrity(env.Target.Transport, res.Final, rang)
-	if cl := env.s2Cleanup(ctx, c, req, res); cl != "" {
-		o.Data["cleanup"] = cl
+		rang := false
+		for _, p := range res.Responses {
+			if m := sip.ParseComplete(p.Data); m != nil && m.StatusCode >= 180 && m.StatusCode < 200 {
+				rang = true
+			}
+		}
+		o = judgeNoIntegrity(env.Target.Transport, res.Final, rang)
+		if cl := env.s2Cleanup(ctx, c, req, res); cl != "" {
+			o.Data["cleanup"] = cl
+		}
+		if res.Final == nil || (res.Final.StatusCode != 404 && res.Final.StatusCode != 480) {
+			break
+		}
 	}
 	return o, nil
 }
@@ -180,10 +187,31 @@ func sendBodyInvite(ctx context.Context, env *Env, v bodyVariant) (bodyAnswer, e
 		return a, err
 	}
 	defer c.Close()
+	for _, callee := range bodyCallees(env) {
+		a, err = sendBodyInviteTo(ctx, env, c, v, callee)
+		if err != nil || (a.Status != 404 && a.Status != 480) {
+			break
+		}
+	}
+	return a, err
+}
+
+// bodyCallees lists whom the body INVITEs call: the test account (which
+// routes on a PBX), then the target itself (which a UA or an element that
+// answers calls to its own address takes) when the account is not
+// reachable (404/480).
+func bodyCallees(env *Env) []string {
+	if env.User == "" {
+		return []string{""}
+	}
+	return []string{env.User, ""}
+}
+
+func sendBodyInviteTo(ctx context.Context, env *Env, c transport.Conn, v bodyVariant, callee string) (bodyAnswer, error) {
+	a := bodyAnswer{Variant: v.name}
 	d := env.newDialog()
-	user := env.User
-	ruri := uriFor(env.Target, user, env.Target.HostPort())
-	req := env.request(c, d, "INVITE", ruri, "", ruri)
+	ruri := uriFor(env.Target, callee, env.Target.HostPort())
+	req := env.request(c, d, "INVITE", ruri, env.User, ruri)
 	if v.disposition != "" {
 		req.Set("Content-Disposition", v.disposition)
 	}

@@ -72,6 +72,7 @@ func StartDUTBaresip(t testing.TB, o DUTBaresipOptions) *DUTBaresip {
 		}
 	}
 	cmd := exec.Command(bin, "-f", dir, "-t", strconv.Itoa(int(o.Lifetime/time.Second)))
+	cmd.Dir = dir // a core dump lands in the temporary directory, not the source tree
 	d.logs, _ = StartProcess(t, "baresip", cmd, 4000)
 	return d
 }
