@@ -376,6 +376,9 @@ func (a *app) writeOutputs(run *finding.Run, of *outputFlags, lang string, basel
 			err = cerr
 		}
 		if err == nil {
+			err = os.Chmod(f.Name(), 0o644)
+		}
+		if err == nil {
 			err = os.Rename(f.Name(), of.out)
 		} else {
 			os.Remove(f.Name())

@@ -245,6 +245,16 @@ func runTarget(ctx context.Context, cfg *Config, t target.Target, scope, allowed
 					exclusive.RLock()
 				}
 				r := runCheck(ctx, cfg, c, t, lim, scope, allowed, sourceB)
+				if ctx.Err() != nil {
+					// Interrupted: no verdict. Nothing is emitted, so a
+					// resumed run does this check again.
+					if alone {
+						exclusive.Unlock()
+					} else {
+						exclusive.RUnlock()
+					}
+					return
+				}
 				var lr finding.Result
 				bad := false
 				// Only a target that answered before can be seen to stop.
