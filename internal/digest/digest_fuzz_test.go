@@ -61,6 +61,11 @@ func FuzzParseCredentials(f *testing.F) {
 		if len(out) > 3*len(s)+200 {
 			t.Fatalf("String() of %d-byte input is %d bytes", len(s), len(out))
 		}
+		if len(out) > MaxHeaderLen {
+			// Percent-encoding (username*) can expand raw bytes threefold
+			// past the parser's documented input limit.
+			return
+		}
 		again, err := ParseCredentials(out)
 		if err != nil {
 			t.Fatalf("re-parse of %q (from %q): %v", out, s, err)

@@ -256,6 +256,10 @@ func ParseHashcat11400(line string) (*HashEntry, error) {
 		return nil, fmt.Errorf("%w: empty uri resource", ErrHashFormat)
 	}
 	uri := joinURI(f[6], f[7], f[8])
+	if p, r, x := splitURI(uri); p != f[6] || r != f[7] || x != f[8] {
+		// A ':' inside a field makes the URI ambiguous.
+		return nil, fmt.Errorf("%w: uri fields %q, %q, %q do not form one digest-uri", ErrHashFormat, f[6], f[7], f[8])
+	}
 	e := &HashEntry{
 		Server: f[1], Client: f[2],
 		Cred: &Credentials{Scheme: "Digest", Username: f[3], Realm: f[4], URI: uri, Nonce: f[9], CNonce: f[10],

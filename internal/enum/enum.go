@@ -106,7 +106,19 @@ type Signature struct {
 
 // Key is a comparable form of the signature.
 func (s Signature) Key() string {
-	return strconv.Itoa(s.Status) + "|" + strings.ToLower(strings.TrimSpace(s.Reason)) + "|" + strings.Join(s.Headers, ",")
+	return strconv.Itoa(s.Status) + "|" + asciiLower(strings.TrimSpace(s.Reason)) + "|" + strings.Join(s.Headers, ",")
+}
+
+// asciiLower lower-cases ASCII letters only and keeps every other byte as it
+// is: hostile reason phrases (invalid UTF-8) neither grow nor collapse.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // String renders the signature for people.
