@@ -93,23 +93,30 @@ func (extMethods) Run(ctx context.Context, env *Env) (Outcome, error) {
 
 	var answers []methodAnswer
 	for _, method := range extensionMethods() {
-		c, err := env.Dialer.Dial(ctx, env.Target, "")
-		if err != nil {
-			return Outcome{}, fmt.Errorf("ipa07.methods: %w", err)
-		}
-		d := env.newDialog()
-		user := env.User
-		ruri := uriFor(env.Target, user, env.Target.HostPort())
-		req := env.request(c, d, method, ruri, "", ruri)
-		decorate(req, method, "sip:sipvet-refer@"+b.LocalAddr())
-		res, err := env.transact(ctx, c, req)
-		c.Close()
 		a := methodAnswer{Method: method}
-		switch {
-		case err == nil:
-			a.Status, a.Reason = res.Final.StatusCode, res.Final.Reason
-		case !s2Timeout(err):
-			return Outcome{}, fmt.Errorf("ipa07.methods: %w", err)
+		// Call the test account, then the target itself when the account
+		// is not reachable (404/480 say nothing about credentials).
+		for _, callee := range bodyCallees(env) {
+			c, err := env.Dialer.Dial(ctx, env.Target, "")
+			if err != nil {
+				return Outcome{}, fmt.Errorf("ipa07.methods: %w", err)
+			}
+			d := env.newDialog()
+			ruri := uriFor(env.Target, callee, env.Target.HostPort())
+			req := env.request(c, d, method, ruri, "", ruri)
+			decorate(req, method, "sip:sipvet-refer@"+b.LocalAddr())
+			res, err := env.transact(ctx, c, req)
+			c.Close()
+			a = methodAnswer{Method: method}
+			switch {
+			case err == nil:
+				a.Status, a.Reason = res.Final.StatusCode, res.Final.Reason
+			case !s2Timeout(err):
+				return Outcome{}, fmt.Errorf("ipa07.methods: %w", err)
+			}
+			if a.Status != 404 && a.Status != 480 {
+				break
+			}
 		}
 		answers = append(answers, a)
 	}
@@ -119,13 +126,16 @@ func (extMethods) Run(ctx context.Context, env *Env) (Outcome, error) {
 // judgeMethods: a 2xx to an unauthenticated out-of-dialog extension
 // request means the method is open to anyone.
 func judgeMethods(answers []methodAnswer) Outcome {
-	var open, closed, silent []string
+	var open, closed, silent, unrouted []string
 	perMethod := map[string]int{}
 	for _, a := range answers {
 		perMethod[a.Method] = a.Status
 		switch {
 		case a.Status == 0:
 			silent = append(silent, a.Method)
+		case a.Status == 404 || a.Status == 480:
+			// Not routed: says nothing about whether credentials are needed.
+			unrouted = append(unrouted, fmt.Sprintf("%s (%d)", a.Method, a.Status))
 		case a.Status >= 200 && a.Status < 300:
 			open = append(open, fmt.Sprintf("%s (%d)", a.Method, a.Status))
 		default:
@@ -144,6 +154,8 @@ func judgeMethods(answers []methodAnswer) Outcome {
 		if len(silent) > 0 {
 			o.Summary += "; no answer to " + strings.Join(silent, ", ")
 		}
+	case len(unrouted) > 0:
+		o = Inconclusive("the extension requests were not routed (%s), so they show nothing about authentication; pass --user with a reachable account", strings.Join(unrouted, ", "))
 	default:
 		o = Inconclusive("no answer to any extension request")
 	}
@@ -179,11 +191,31 @@ func (referTrigger) Run(ctx context.Context, env *Env) (Outcome, error) {
 	}
 	defer a.Close()
 	referTo := "sip:sipvet-refer@" + b.LocalAddr()
+	var final, triggered *sip.Message
+	// Refer the test account, then the target itself when the account is
+	// not reachable (404/480 say nothing about REFER handling).
+	for _, callee := range bodyCallees(env) {
+		var err error
+		final, triggered, err = referOnce(ctx, env, a, b, callee, referTo)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if triggered != nil || final == nil || (final.StatusCode != 404 && final.StatusCode != 480) {
+			break
+		}
+	}
+	o := judgeReferTrigger(final, triggered)
+	o.Data["refer_to"] = referTo
+	return o, nil
+}
+
+// referOnce sends one REFER for callee from a and collects, on b, an
+// INVITE to the Refer-To address.
+func referOnce(ctx context.Context, env *Env, a, b transport.Conn, callee, referTo string) (final, triggered *sip.Message, err error) {
 	d := env.newDialog()
-	ruri := uriFor(env.Target, env.User, env.Target.HostPort())
+	ruri := uriFor(env.Target, callee, env.Target.HostPort())
 	req := env.request(a, d, "REFER", ruri, "", ruri)
 	decorate(req, "REFER", referTo)
-	var triggered *sip.Message
 	var wg sync.WaitGroup
 	cctx, stopCollect := context.WithCancel(ctx)
 	defer stopCollect()
@@ -208,15 +240,12 @@ func (referTrigger) Run(ctx context.Context, env *Env) (Outcome, error) {
 		time.AfterFunc(300*time.Millisecond, stopCollect)
 	}
 	wg.Wait()
-	var final *sip.Message
 	if terr == nil {
 		final = res.Final
 	} else if !s2Timeout(terr) {
-		return Outcome{}, fmt.Errorf("ipa07.refer-trigger: %w", terr)
+		return nil, nil, fmt.Errorf("ipa07.refer-trigger: %w", terr)
 	}
-	o := judgeReferTrigger(final, triggered)
-	o.Data["refer_to"] = referTo
-	return o, nil
+	return final, triggered, nil
 }
 
 // judgeReferTrigger: an INVITE arriving at the Refer-To address is the
@@ -232,6 +261,8 @@ func judgeReferTrigger(final, invite *sip.Message) Outcome {
 		o = Vulnerable("an unauthenticated REFER made the target send an INVITE to the sipvet-chosen Refer-To address (%s): anyone can make it place calls", strings.TrimSpace(invite.RequestURI))
 	case final == nil:
 		o = Inconclusive("no answer to the REFER and no INVITE at the Refer-To address")
+	case final.StatusCode == 404 || final.StatusCode == 480:
+		o = Inconclusive("the REFER was not routed (%d %s), which shows nothing about how the target handles it", final.StatusCode, final.Reason)
 	case final.StatusCode >= 200 && final.StatusCode < 300:
 		o = Passed("the target accepted the REFER (%d %s) but sent no INVITE to the Refer-To address within the window", final.StatusCode, final.Reason)
 	default:

@@ -95,7 +95,8 @@ func TestJudgeRouteRelayAndRefer(t *testing.T) {
 		{"relay-silent", judgeRouteRelay(false, nil), finding.Inconclusive},
 		{"refer-called", judgeReferTrigger(acc, inv), finding.Vulnerable},
 		{"refer-accepted-no-call", judgeReferTrigger(acc, nil), finding.NotVulnerable},
-		{"refer-refused", judgeReferTrigger(ok, nil), finding.NotVulnerable},
+		{"refer-not-routed", judgeReferTrigger(ok, nil), finding.Inconclusive},
+		{"refer-refused", judgeReferTrigger(resp(t, "SIP/2.0 403 Forbidden\r\n"+s2Head+"Content-Length: 0\r\n\r\n"), nil), finding.NotVulnerable},
 		{"refer-silent", judgeReferTrigger(nil, nil), finding.Inconclusive},
 	} {
 		if c.got.Verdict != c.want {

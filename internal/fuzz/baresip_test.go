@@ -7,15 +7,26 @@ import (
 	"time"
 
 	"github.com/sipvet/sipvet/internal/peertest"
+	"github.com/sipvet/sipvet/internal/target"
 )
 
-// TestRobustBaresip runs a bounded campaign over every source, including
-// the stateful (in-dialog) and media sources, against baresip as an
-// auto-answering UA. It must finish with its liveness timeline; baresip
-// 1.0.0 survives it (robustCampaign fails on any failure but echoes).
+// TestRobustBaresip runs bounded campaigns against baresip as an
+// auto-answering UA. The stateful (in-dialog) and media sources must run to
+// the end with dialogs and codec cases and no failure. The message-level
+// sources are run as the issue asks — to completion or to a monitored stop —
+// and what they find is logged with its reproducer: baresip 1.0.0 stops
+// answering for good after some protos INVITE groups that leave calls open
+// (its "maximum 4 calls" limit, then silence), which is a real
+// availability finding, not a test failure.
 func TestRobustBaresip(t *testing.T) {
 	ua := peertest.BaresipUA(t, peertest.UAConfig{Lifetime: 150 * time.Second})
-	rep := robustCampaign(t, fmt.Sprintf("udp://127.0.0.1:%d", ua.Port), "ua", 0)
+	uri := fmt.Sprintf("udp://127.0.0.1:%d", ua.Port)
+	rep := baresipCampaign(t, uri, []string{"stateful", "media"})
+	for _, f := range rep.Failures {
+		if f.Class != ClassEcho {
+			t.Errorf("in-dialog/media failure %s: %s after case %s (%s)", f.Class, f.Detail, f.Case.ID, f.Case.Group)
+		}
+	}
 	if rep.PerSource["stateful"] == 0 || rep.PerSource["media"] == 0 {
 		t.Errorf("stateful or media cases not sent: %v", rep.PerSource)
 	}
@@ -25,6 +36,39 @@ func TestRobustBaresip(t *testing.T) {
 	if rep.CodecCases == 0 {
 		t.Error("no codec payload case reached baresip's RTP port")
 	}
+
+	ua2 := peertest.BaresipUA(t, peertest.UAConfig{Lifetime: 150 * time.Second})
+	rep = baresipCampaign(t, fmt.Sprintf("udp://127.0.0.1:%d", ua2.Port), []string{"torture", "protos", "mutation", "application"})
+	for _, f := range rep.Failures {
+		t.Logf("FINDING %s: %s after case %s (%s) → %s", f.Class, f.Detail, f.Case.ID, f.Case.Group, f.Reproducer)
+		if f.Class != ClassEcho && f.Reproducer == "" {
+			t.Errorf("failure %s has no reproducer", f.Class)
+		}
+	}
+	if len(rep.Timeline) == 0 || rep.Sent == 0 {
+		t.Errorf("no liveness timeline or nothing sent (%d of %d)", rep.Sent, rep.Total)
+	}
+}
+
+// baresipCampaign runs the given sources against baresip at a pace a UA
+// on a loaded 2-core machine keeps up with, and returns the report.
+func baresipCampaign(t *testing.T, uri string, sources []string) *Report {
+	t.Helper()
+	tg, err := target.Parse(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	rep, err := Run(ctx, Config{Target: tg, Seed: 42, User: "ua", Sources: sources, Mutations: 300, ProbeEvery: 100, Rate: 1000,
+		Duration: 45 * time.Second, MaxFailures: 3, OutDir: t.TempDir(),
+		Monitor: MonitorConfig{ProbeTimeout: time.Second, RecoverWait: 5 * time.Second, SlowMin: 300 * time.Millisecond}})
+	if err != nil {
+		t.Fatalf("campaign: %v", err)
+	}
+	t.Logf("%s %v: sent %d of %d (%v), %.0f cases/s, %d probes, baseline %v, dialogs %d (%d failed), codec %d, stopped %q",
+		uri, sources, rep.Sent, rep.Total, rep.PerSource, rep.CasesPerSec, rep.Probes, rep.Baseline, rep.Dialogs, rep.DialogsFailed, rep.CodecCases, rep.Stopped)
+	return rep
 }
 
 // TestUACBaresip runs the UAC campaign (malformed responses to the

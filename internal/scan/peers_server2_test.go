@@ -64,8 +64,8 @@ func TestServer2KamailioVariants(t *testing.T) {
 			"ipa04.unexpected-body":       I, // 404 before any body handling
 			"ipa06.via-reflection":        V, // RFC 3261 §18.2.2: responses go to the Via port (no rport)
 			"ipa06.route-relay":           P, // no loose_route: 404
-			"ipa07.methods":               P, // every method but REGISTER/OPTIONS: 404
-			"ipa07.refer-trigger":         P, // 404
+			"ipa07.methods":               I, // every method but REGISTER/OPTIONS: 404 — not routed, which says nothing about credentials
+			"ipa07.refer-trigger":         I, // 404: not routed
 			"ipa16.via-self":              P, // kamailio drops the reply to itself and stays up
 			"ipa16.via-broadcast":         P, // received= makes the reply go to the source address
 			"ipa16.record-route-loopback": P, // 404, stays up
