@@ -169,16 +169,11 @@ func (routeRelay) Info() Info {
 }
 
 func (routeRelay) Run(ctx context.Context, env *Env) (Outcome, error) {
-	b, err := env.Dialer.Dial(ctx, env.Target, env.SourceB)
+	a, b, closeBoth, err := env.dialPair(ctx, "ipa06.route-relay")
 	if err != nil {
-		return Outcome{}, fmt.Errorf("ipa06.route-relay: listen on source B: %w", err)
+		return Outcome{}, err
 	}
-	defer b.Close()
-	a, err := env.Dialer.Dial(ctx, env.Target, "")
-	if err != nil {
-		return Outcome{}, fmt.Errorf("ipa06.route-relay: %w", err)
-	}
-	defer a.Close()
+	defer closeBoth()
 	d := env.newDialog()
 	ruri := uriFor(env.Target, "sipvet-relay", env.Target.HostPort())
 	req := env.request(a, d, "OPTIONS", ruri, "", ruri)

@@ -180,16 +180,11 @@ func (referTrigger) Info() Info {
 }
 
 func (referTrigger) Run(ctx context.Context, env *Env) (Outcome, error) {
-	b, err := env.Dialer.Dial(ctx, env.Target, env.SourceB)
+	a, b, closeBoth, err := env.dialPair(ctx, "ipa07.refer-trigger")
 	if err != nil {
-		return Outcome{}, fmt.Errorf("ipa07.refer-trigger: %w", err)
+		return Outcome{}, err
 	}
-	defer b.Close()
-	a, err := env.Dialer.Dial(ctx, env.Target, "")
-	if err != nil {
-		return Outcome{}, fmt.Errorf("ipa07.refer-trigger: %w", err)
-	}
-	defer a.Close()
+	defer closeBoth()
 	referTo := "sip:sipvet-refer@" + b.LocalAddr()
 	var final, triggered *sip.Message
 	// Refer the test account, then the target itself when the account is

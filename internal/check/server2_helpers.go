@@ -253,3 +253,19 @@ func (e *Env) s2Authorize(req, resp *sip.Message) *sip.Message {
 	next.Set(out, cred.String())
 	return next
 }
+
+// dialPair opens the two sockets of a relay-style check: b on source B,
+// where whatever the target is tricked into sending should arrive, and a on
+// the ordinary source, which sends the request. close closes both.
+func (e *Env) dialPair(ctx context.Context, id string) (a, b transport.Conn, closeBoth func(), err error) {
+	b, err = e.Dialer.Dial(ctx, e.Target, e.SourceB)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: listen on source B: %w", id, err)
+	}
+	a, err = e.Dialer.Dial(ctx, e.Target, "")
+	if err != nil {
+		b.Close()
+		return nil, nil, nil, fmt.Errorf("%s: %w", id, err)
+	}
+	return a, b, func() { a.Close(); b.Close() }, nil
+}
