@@ -309,7 +309,20 @@ func (m *monitor) check(ctx context.Context, afterCase int, recover bool) *event
 			return ev
 		}
 		if m.proc != nil {
-			return &event{class: ClassHang, detail: fmt.Sprintf("process %d is running but does not answer within %v", m.proc.Pid(), m.cfg.ProbeTimeout)}
+			// confirm before the process is killed: one lost datagram or a
+			// backlog the target works off within a probe timeout is not a
+			// hang
+			if r2 := m.probeOnce(ctx); r2.ok {
+				m.record(afterCase, r2, "no answer once, then answered")
+				if m.isSlow(r2.latency) {
+					return &event{class: ClassSlow, detail: fmt.Sprintf("no answer within %v, then an answer after %v (baseline %v)", m.cfg.ProbeTimeout, r2.latency.Round(time.Microsecond), m.baseline.Round(time.Microsecond))}
+				}
+				return nil
+			}
+			if ev := m.procEvent(ctx, 0); ev != nil {
+				return ev
+			}
+			return &event{class: ClassHang, detail: fmt.Sprintf("process %d is running but answers none of two probes within %v each", m.proc.Pid(), m.cfg.ProbeTimeout)}
 		}
 		if !recover {
 			return &event{class: ClassNoAnswer, detail: fmt.Sprintf("no answer to a liveness probe within %v", m.cfg.ProbeTimeout)}

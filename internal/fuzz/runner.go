@@ -111,7 +111,6 @@ type Report struct {
 	Seed          uint64         `json:"seed"`
 	Sources       []string       `json:"sources"`
 	Total         int            `json:"total"`
-	First, Last   int            `json:"-"`
 	Sent          int            `json:"sent"`
 	PerSource     map[string]int `json:"per_source"`
 	CodecCases    int            `json:"codec_cases"`
