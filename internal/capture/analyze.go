@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"runtime"
+	"sync/atomic"
 )
 
 // Analyze reads a capture from r and analyses it.
@@ -27,9 +28,23 @@ func AnalyzeFile(ctx context.Context, path string, o Options) (*Report, ReadStat
 }
 
 // packetBatch is a run of packets copied out of the reader's buffers.
+// Media jobs point into its arena instead of copying the payload again;
+// refs counts the analysis (one) and those jobs, and the last to let go
+// returns the batch to the reader.
 type packetBatch struct {
 	pkts  []Packet
 	arena []byte
+	refs  atomic.Int32
+	free  chan<- *packetBatch
+}
+
+// release drops one reference; the last one recycles the batch.
+func (b *packetBatch) release() {
+	if b.refs.Add(-1) == 0 {
+		clear(b.pkts)
+		b.pkts, b.arena = b.pkts[:0], b.arena[:0]
+		b.free <- b
+	}
 }
 
 // readInto runs read and feeds the packets to a. With more than one
@@ -48,7 +63,7 @@ func readInto(o Options, a *Analyzer, read func(func(*Packet)) (ReadStats, error
 	full := make(chan *packetBatch, batches)
 	free := make(chan *packetBatch, batches)
 	for range batches {
-		free <- &packetBatch{pkts: make([]Packet, 0, batchJobs), arena: make([]byte, 0, batchBytes)}
+		free <- &packetBatch{pkts: make([]Packet, 0, batchJobs), arena: make([]byte, 0, batchBytes), free: free}
 	}
 	type result struct {
 		st  ReadStats
@@ -62,6 +77,7 @@ func readInto(o Options, a *Analyzer, read func(func(*Packet)) (ReadStats, error
 			cur.arena = append(cur.arena, p.Payload...)
 			q := *p
 			q.Payload = cur.arena[off:len(cur.arena):len(cur.arena)]
+			q.sip = parseAhead(&q)
 			cur.pkts = append(cur.pkts, q)
 			if len(cur.pkts) >= batchJobs || len(cur.arena) >= batchBytes {
 				full <- cur
@@ -75,12 +91,16 @@ func readInto(o Options, a *Analyzer, read func(func(*Packet)) (ReadStats, error
 		done <- result{st, err}
 	}()
 	for b := range full {
+		b.refs.Store(1)
+		a.src = b
 		for i := range b.pkts {
 			a.Packet(&b.pkts[i])
 		}
-		clear(b.pkts)
-		b.pkts, b.arena = b.pkts[:0], b.arena[:0]
-		free <- b
+		a.src = nil
+		// The media jobs of this batch go to the workers now, so that
+		// it comes back to the reader without waiting for more packets.
+		a.pipe.flush()
+		b.release()
 	}
 	r := <-done
 	return r.st, r.err

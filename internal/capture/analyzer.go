@@ -64,7 +64,7 @@ type Analyzer struct {
 	media      map[netip.AddrPort]*mediaRef
 	challenges map[string]*challengeSeen
 	tcp        map[flowKey]*tcpStream
-	streams    map[streamKey]*stream
+	streams    map[streamID]*stream
 	cands      map[flowKey]*candidate
 	ssrcSrc    map[ssrcDst][]netip.AddrPort
 	rtcpEvents []rtcpEvent
@@ -78,6 +78,9 @@ type Analyzer struct {
 	finished   []*doneStream
 	bySSRC     map[uint32][]*stream // active streams by SSRC, for SRTCP
 	pipe       *pipeline
+	// src is the reader batch the current packet lives in (nil when the
+	// caller owns the packet: its payload is copied for the workers).
+	src        *packetBatch
 	full       bool // decrypt every SRTP packet
 	failFrame  int64
 	ulaw, alaw *[256]int16
@@ -88,7 +91,7 @@ type Analyzer struct {
 func NewAnalyzer(o Options) *Analyzer {
 	a := &Analyzer{
 		opt: o, dialogs: map[string]*dialog{}, media: map[netip.AddrPort]*mediaRef{},
-		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamKey]*stream{},
+		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamID]*stream{},
 		cands: map[flowKey]*candidate{}, ssrcSrc: map[ssrcDst][]netip.AddrPort{}, tlsClients: map[netip.Addr]tlsUse{},
 		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, sdesSeen: map[string]bool{},
 		bySSRC: map[uint32][]*stream{}, full: o.DecryptAll || o.Audio != nil,
@@ -159,7 +162,7 @@ func (a *Analyzer) Packet(p *Packet) {
 
 func (a *Analyzer) udp(p *Packet) {
 	b := p.Payload
-	if looksSIP(b) {
+	if p.sip != nil || looksSIP(b) {
 		a.sip(p, "udp", b)
 		return
 	}
@@ -239,11 +242,15 @@ func evidence(p *Packet, transport string, data []byte) finding.Evidence {
 
 // sip analyses one SIP message.
 func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
-	m, err := sip.ParseWith(raw, sip.Limits{MaxMessageSize: maxSIPMessage})
+	var m *sip.Message
+	if p.sip != nil && transport == "udp" {
+		m = p.sip.m
+	} else {
+		m, _ = sip.ParseWith(raw, sip.Limits{MaxMessageSize: maxSIPMessage}) // lenient: use what parsed
+	}
 	if m == nil || (m.Method == "" && m.StatusCode == 0) {
 		return
 	}
-	_ = err // lenient: use what parsed
 	a.rep.SIPMessages++
 	callID := m.CallID()
 	dlg := a.dialogs[callID]
@@ -251,6 +258,7 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 		if len(a.dialogs) >= maxDialogs {
 			a.sweepDialogs(true)
 		}
+		callID = strings.Clone(callID) // kept: not a view into the whole message
 		dlg = &dialog{callID: callID}
 		a.dialogs[callID] = dlg
 		a.rep.Dialogs++
@@ -409,7 +417,7 @@ func (a *Analyzer) sweepStreams(force bool) {
 	}
 	sort.Slice(idle, func(i, j int) bool { return idle[i].idx < idle[j].idx })
 	for _, s := range idle {
-		delete(a.streams, s.key)
+		delete(a.streams, s.key.id())
 		a.dropSSRC(s)
 		a.pipe.send(job{kind: jobFinish, s: s})
 	}

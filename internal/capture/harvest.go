@@ -27,7 +27,7 @@ func (h *harvestSets) add(set map[string]bool, v string) {
 		h.truncated = true
 		return
 	}
-	set[v] = true
+	set[strings.Clone(v)] = true // not a view into the whole message
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -49,6 +49,10 @@ func (h *harvestSets) uri(s string) {
 	if err != nil || u == nil {
 		return
 	}
+	h.parsedURI(u)
+}
+
+func (h *harvestSets) parsedURI(u *sip.URI) {
 	if u.User != "" {
 		h.add(h.exts, u.UnescapedUser())
 		h.add(h.uris, strings.ToLower(u.Scheme)+":"+u.UnescapedUser()+"@"+u.HostPort())
@@ -70,7 +74,7 @@ func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 				continue
 			}
 			if na.URI != nil {
-				h.uri(na.URI.String())
+				h.parsedURI(na.URI)
 			}
 			h.add(h.names, na.DisplayName)
 		}
@@ -101,7 +105,7 @@ func (g *agentIDs) add(list *[]string, kind, v string) {
 		return
 	}
 	g.seen[k] = true
-	*list = append(*list, v)
+	*list = append(*list, strings.Clone(v))
 }
 
 // agent returns the identifier set of the agent that sent m.
@@ -123,6 +127,7 @@ func (a *Analyzer) agentNamed(name string) *agentIDs {
 		if len(a.agents) >= maxAgents {
 			return nil
 		}
+		name = strings.Clone(name)
 		g = &agentIDs{name: name, seen: map[string]bool{}}
 		a.agents[name] = g
 	}

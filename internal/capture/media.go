@@ -18,6 +18,29 @@ type streamKey struct {
 	ssrc     uint32
 }
 
+// streamID is a streamKey packed into integers: maps hash it as plain
+// memory, several times faster than the generic hash of netip values,
+// and it is looked up for every RTP packet.
+type streamID struct {
+	src0, src1, dst0, dst1 uint64
+	ports                  uint32
+	ssrc                   uint32
+	fam                    uint32 // bit 0: src is IPv4, bit 1: dst is IPv4 (::ffff:a.b.c.d stays apart from a.b.c.d)
+}
+
+func (k streamKey) id() streamID {
+	s, d := k.src.Addr().As16(), k.dst.Addr().As16()
+	return streamID{binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:]), binary.BigEndian.Uint64(d[:8]), binary.BigEndian.Uint64(d[8:]),
+		uint32(k.src.Port())<<16 | uint32(k.dst.Port()), k.ssrc, b2u(k.src.Addr().Is4()) | b2u(k.dst.Addr().Is4())<<1}
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 type ssrcDst struct {
 	ssrc uint32
 	dst  netip.AddrPort
@@ -83,6 +106,58 @@ type srtpCand struct {
 	roc uint32
 }
 
+// maxSizes is how many distinct payload sizes a stream's histogram holds;
+// past it the histogram stops counting.
+const maxSizes = 2048
+
+// sizeHist counts payload sizes: small sizes (all of G.711 and most of
+// Opus) in an array, which spares a map update per packet, the rest in a
+// map.
+type sizeHist struct {
+	small    *[512]int64
+	big      map[int]int64
+	distinct int
+}
+
+func (h *sizeHist) add(n int) {
+	if h.distinct >= maxSizes {
+		return
+	}
+	if n >= 0 && n < 512 {
+		if h.small == nil {
+			h.small = new([512]int64)
+		}
+		if h.small[n] == 0 {
+			h.distinct++
+		}
+		h.small[n]++
+		return
+	}
+	if h.big == nil {
+		h.big = map[int]int64{}
+	}
+	if h.big[n] == 0 {
+		h.distinct++
+	}
+	h.big[n]++
+}
+
+// counts returns the histogram as a map of size to packets.
+func (h *sizeHist) counts() map[int]int64 {
+	out := make(map[int]int64, h.distinct)
+	if h.small != nil {
+		for n, c := range h.small {
+			if c > 0 {
+				out[n] = c
+			}
+		}
+	}
+	for n, c := range h.big {
+		out[n] = c
+	}
+	return out
+}
+
 // stream is the state of one RTP stream.
 type stream struct {
 	idx         int
@@ -102,7 +177,7 @@ type stream struct {
 	lastTS      uint32
 	seqJumps    int
 	talkspurts  int
-	sizes       map[int]int64
+	sizes       sizeHist
 	hist        [256]int64
 	histN       int64
 	codecName   string
@@ -139,7 +214,7 @@ func (a *Analyzer) rtp(p *Packet) {
 		return
 	}
 	k := streamKey{p.Src, p.Dst, h.ssrc}
-	if s := a.streams[k]; s != nil {
+	if s := a.streams[k.id()]; s != nil {
 		a.dispatchRTP(s, p, h)
 		return
 	}
@@ -207,7 +282,7 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 		a.sweepStreams(true)
 	}
 	a.nextStream++
-	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, sizes: map[int]int64{}, dtmfPT: -1, codecs: map[uint8]codec{}, cpt: -1}
+	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, dtmfPT: -1, codecs: map[uint8]codec{}, cpt: -1}
 	if ref != nil {
 		s.callID = ref.dlg.callID
 		// The receiver's SDP maps payload types; fall back to the sender's.
@@ -251,7 +326,7 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 	if len(srcs) < 4 && len(a.ssrcSrc) < maxStreams {
 		a.ssrcSrc[sd] = append(srcs, k.src)
 	}
-	a.streams[k] = s
+	a.streams[k.id()] = s
 	if l := a.bySSRC[k.ssrc]; len(l) < 64 {
 		a.bySSRC[k.ssrc] = append(l, s)
 	}
@@ -340,8 +415,8 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 	} else {
 		s.seqInit, s.lastSeq, s.lastTS = true, h.seq, h.ts
 	}
-	if !isEvent && len(s.sizes) < 2048 {
-		s.sizes[size]++
+	if !isEvent {
+		s.sizes.add(size)
 	}
 	if s.histN < histBytes && size > 0 {
 		for _, x := range b[h.hlen : len(b)-min(h.pad, size)] {
@@ -559,7 +634,7 @@ func (w *mediaWorker) finishStream(s *stream) {
 	sm := StreamSummary{SSRC: fmt.Sprintf("0x%08x", s.key.ssrc), Src: s.key.src.String(), Dst: s.key.dst.String(),
 		Codec: s.codecName, Packets: s.packets, Seconds: round3(s.last.Sub(s.first).Seconds()), Encrypted: s.srtp,
 		Decrypted: s.chosen != nil && s.decrypted > 0, FoundBy: "sdp", CallID: s.callID, AuthFailures: s.authFail,
-		Sizes: s.sizes, SeqJumps: s.seqJumps, Talkspurts: s.talkspurts, first: s.first, clock: s.clock}
+		Sizes: s.sizes.counts(), SeqJumps: s.seqJumps, Talkspurts: s.talkspurts, first: s.first, clock: s.clock}
 	if s.chosen != nil {
 		sm.SRTPVerified, sm.SRTPSkipped = s.decrypted, s.skipped
 	}
@@ -589,9 +664,9 @@ func (w *mediaWorker) finishStream(s *stream) {
 		}
 		s.samples = 0
 	}
-	sm.BitsPerPacket = round3(entropy(s.sizes))
+	sm.BitsPerPacket = round3(entropy(sm.Sizes))
 	var audioPkts int64
-	for _, c := range s.sizes {
+	for _, c := range sm.Sizes {
 		audioPkts += c
 	}
 	if d := s.last.Sub(s.first).Seconds(); d > 0 {

@@ -3,6 +3,8 @@ package capture
 import (
 	"net/netip"
 	"time"
+
+	"github.com/sipvet/sipvet/internal/sip"
 )
 
 // Proto is the transport protocol of a Packet.
@@ -42,4 +44,28 @@ type Packet struct {
 	// Seq, SYN, FIN and RST are set for TCP.
 	Seq           uint32
 	SYN, FIN, RST bool
+	// sip is the UDP payload parsed ahead as SIP (by the reading
+	// goroutine, off the analysis's ordered path); nil when not done.
+	sip *parsedSIP
+}
+
+// parsedSIP is a SIP message parsed ahead of the analysis.
+type parsedSIP struct {
+	m *sip.Message
+}
+
+// parseAhead parses a UDP payload that looks like SIP; nil otherwise. A
+// parser panic gives nil: the analysis then parses the packet again under
+// its own recovery, which counts the failure.
+func parseAhead(p *Packet) (ps *parsedSIP) {
+	if p.Proto != UDP || !looksSIP(p.Payload) {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			ps = nil
+		}
+	}()
+	m, _ := sip.ParseWith(p.Payload, sip.Limits{MaxMessageSize: maxSIPMessage})
+	return &parsedSIP{m: m}
 }

@@ -34,6 +34,9 @@ type job struct {
 	p    Packet // Payload points into the batch arena (or the reader's buffer when inline)
 	h    rtpHdr
 	keys []SDESKey // jobRTCP: the dialog's keys
+	// src, when set, is the reader batch p.Payload points into; the job
+	// holds a reference to it until it has run.
+	src *packetBatch
 }
 
 const (
@@ -110,6 +113,9 @@ func (pl *pipeline) start() {
 			for b := range w.in {
 				for i := range b.jobs {
 					w.run(&b.jobs[i])
+					if src := b.jobs[i].src; src != nil {
+						src.release()
+					}
 					b.jobs[i] = job{}
 				}
 				b.jobs, b.arena = b.jobs[:0], b.arena[:0]
@@ -134,7 +140,11 @@ func (pl *pipeline) send(j job) {
 		w.cur = <-w.free
 	}
 	b := w.cur
-	if len(j.p.Payload) > 0 {
+	if src := w.a.src; src != nil {
+		// the payload stays in the reader's batch until the job has run
+		src.refs.Add(1)
+		j.src = src
+	} else if len(j.p.Payload) > 0 {
 		off := len(b.arena)
 		b.arena = append(b.arena, j.p.Payload...)
 		j.p.Payload = b.arena[off:len(b.arena):len(b.arena)]
@@ -143,6 +153,19 @@ func (pl *pipeline) send(j job) {
 	if len(b.jobs) >= batchJobs || len(b.arena) >= batchBytes {
 		w.in <- b
 		w.cur = nil
+	}
+}
+
+// flush hands every worker its pending batch.
+func (pl *pipeline) flush() {
+	if !pl.started {
+		return
+	}
+	for _, w := range pl.workers {
+		if w.cur != nil && len(w.cur.jobs) > 0 {
+			w.in <- w.cur
+			w.cur = nil
+		}
 	}
 }
 

@@ -78,12 +78,29 @@ type packetSource interface {
 // returned stats say where it stopped, and the error is nil unless nothing
 // could be read at all (ErrFormat).
 func Read(ctx context.Context, r io.Reader, fn func(*Packet)) (ReadStats, error) {
+	d := newDecoder()
+	pkt := &Packet{}
+	var st ReadStats
+	err := readFrames(ctx, r, &st, func(lt layers.LinkType, data []byte, ts time.Time) {
+		frags := st.Fragments
+		n := d.decode(lt, data, ts, st.Frames, pkt, fn, &st)
+		if n == 0 && st.Fragments == frags {
+			st.Undecoded++
+		}
+		st.Packets += int64(n)
+	})
+	return st, err
+}
+
+// readFrames reads the frames of a pcap or pcapng stream and hands each,
+// with its link type and time stamp, to fn (the data is only valid during
+// the call); it keeps st's frame counts and where reading stopped.
+func readFrames(ctx context.Context, r io.Reader, st *ReadStats, fn func(lt layers.LinkType, data []byte, ts time.Time)) error {
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 1<<20)
-	var st ReadStats
 	magic, err := br.Peek(4)
 	if err != nil {
-		return st, fmt.Errorf("%w: %d bytes", ErrFormat, len(magic))
+		return fmt.Errorf("%w: %d bytes", ErrFormat, len(magic))
 	}
 	var src packetSource
 	var ng *pcapgo.NgReader
@@ -95,19 +112,17 @@ func Read(ctx context.Context, r io.Reader, fn func(*Packet)) (ReadStats, error)
 		opts.SkipUnknownVersion = true
 		ng, err = pcapgo.NewNgReader(br, opts)
 		if err != nil {
-			return st, fmt.Errorf("%w: %w", ErrFormat, err)
+			return fmt.Errorf("%w: %w", ErrFormat, err)
 		}
 		src, linkType = ng, ng.LinkType()
 	default:
 		st.Format = "pcap"
 		pr, err := pcapgo.NewReader(br)
 		if err != nil {
-			return st, fmt.Errorf("%w: %w", ErrFormat, err)
+			return fmt.Errorf("%w: %w", ErrFormat, err)
 		}
 		src, linkType = pr, pr.LinkType()
 	}
-	d := newDecoder()
-	pkt := &Packet{}
 	for {
 		if st.Frames&0xfff == 0 && ctx.Err() != nil {
 			st.Stopped = ctx.Err()
@@ -134,15 +149,10 @@ func Read(ctx context.Context, r io.Reader, fn func(*Packet)) (ReadStats, error)
 				lt = ifc.LinkType
 			}
 		}
-		frags := st.Fragments
-		n := d.decode(lt, data, ci.Timestamp, st.Frames, pkt, fn, &st)
-		if n == 0 && st.Fragments == frags {
-			st.Undecoded++
-		}
-		st.Packets += int64(n)
+		fn(lt, data, ci.Timestamp)
 	}
 	st.Bytes = cr.n - int64(br.Buffered())
-	return st, nil
+	return nil
 }
 
 // decoder is the DecodingLayerParser fast path: preallocated layers, no
@@ -162,6 +172,8 @@ type decoder struct {
 	decoded []gopacket.LayerType
 	defrag  *ip4defrag.IPv4Defragmenter
 	frags   int64
+	// slow turns the fast path off (tests compare the two paths).
+	slow bool
 }
 
 func newDecoder() *decoder {
@@ -205,6 +217,11 @@ func (d *decoder) decode(lt layers.LinkType, data []byte, ts time.Time, idx int6
 			n = 0
 		}
 	}()
+	if src, dst, payload, ok := fastUDP4(lt, data); ok && !d.slow {
+		*pkt = Packet{Index: idx, Time: ts, Proto: UDP, Src: src, Dst: dst, Payload: payload}
+		fn(pkt)
+		return 1
+	}
 	first, ok := firstLayer(lt, data)
 	if !ok {
 		return 0

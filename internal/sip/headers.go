@@ -133,7 +133,14 @@ func sameHeader(a, key string) bool {
 	if len(a) == 1 {
 		return headerKey(a) == key
 	}
-	return strings.EqualFold(strings.TrimSpace(a), key)
+	if len(a) != len(key) {
+		// header names are ASCII tokens: only surrounding space can make
+		// a name of another length match
+		if a = strings.TrimSpace(a); len(a) != len(key) {
+			return len(a) == 1 && headerKey(a) == key
+		}
+	}
+	return strings.EqualFold(a, key)
 }
 
 // CanonicalHeaderName returns the long form of a header name in its usual

@@ -77,20 +77,24 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 		return nil, fmt.Errorf("sip: no start line: %w", ErrEmpty)
 	}
 
-	// Read lines until the empty line ending the header block.
+	// Read lines until the empty line ending the header block. The block
+	// is converted to one string and the lines are its substrings: one
+	// allocation instead of one per line.
+	text := string(data[i:])
 	var lines []string
 	terminated := false
-	for i < len(data) {
-		j := bytes.IndexByte(data[i:], '\n')
-		var line []byte
+	k := 0
+	for k < len(text) {
+		j := strings.IndexByte(text[k:], '\n')
+		var line string
 		if j < 0 {
-			line = data[i:]
-			i = len(data)
+			line = text[k:]
+			k = len(text)
 		} else {
-			line = data[i : i+j]
-			i += j + 1
+			line = text[k : k+j]
+			k += j + 1
 		}
-		line = bytes.TrimSuffix(line, []byte{'\r'})
+		line = strings.TrimSuffix(line, "\r")
 		if len(line) == 0 {
 			terminated = true
 			break
@@ -99,8 +103,9 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 			errs = append(errs, fmt.Errorf("sip: line %d has %d bytes, limit %d: %w", len(lines)+1, len(line), lim.MaxLineLength, ErrTooLarge))
 			line = line[:lim.MaxLineLength]
 		}
-		lines = append(lines, string(line))
+		lines = append(lines, line)
 	}
+	i += k
 	body := data[i:]
 	if !terminated {
 		errs = append(errs, fmt.Errorf("sip: no empty line after headers: %w", ErrTruncated))
