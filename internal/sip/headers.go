@@ -117,14 +117,139 @@ func isListKey(key string) bool {
 // compare names: compact forms equal their long forms and case is ignored
 // (RFC 3261 §7.3.1, §7.3.3).
 func headerKey(name string) string {
+	if k, ok := knownKey(name); ok {
+		return k
+	}
 	name = strings.TrimSpace(name)
 	if len(name) == 1 {
 		c := name[0] | 0x20
 		if long := compactLong(c); long != "" {
+			if k, ok := knownKey(long); ok {
+				return k
+			}
 			return strings.ToLower(long)
 		}
 	}
 	return strings.ToLower(name)
+}
+
+// knownKey returns the headerKey of a header name in its usual spelling
+// without allocating: Get and GetAll compute a key for every lookup, and
+// strings.ToLower copies any name with a capital letter.
+func knownKey(name string) (string, bool) {
+	switch name {
+	case "Via":
+		return "via", true
+	case "From":
+		return "from", true
+	case "To":
+		return "to", true
+	case "Call-ID":
+		return "call-id", true
+	case "CSeq":
+		return "cseq", true
+	case "Contact":
+		return "contact", true
+	case "Content-Type":
+		return "content-type", true
+	case "Content-Length":
+		return "content-length", true
+	case "Max-Forwards":
+		return "max-forwards", true
+	case "User-Agent":
+		return "user-agent", true
+	case "Server":
+		return "server", true
+	case "Authorization":
+		return "authorization", true
+	case "Proxy-Authorization":
+		return "proxy-authorization", true
+	case "WWW-Authenticate":
+		return "www-authenticate", true
+	case "Proxy-Authenticate":
+		return "proxy-authenticate", true
+	case "Allow":
+		return "allow", true
+	case "Supported":
+		return "supported", true
+	case "Record-Route":
+		return "record-route", true
+	case "Route":
+		return "route", true
+	case "Expires":
+		return "expires", true
+	case "Require":
+		return "require", true
+	case "Event":
+		return "event", true
+	case "Refer-To":
+		return "refer-to", true
+	case "Referred-By":
+		return "referred-by", true
+	case "P-Asserted-Identity":
+		return "p-asserted-identity", true
+	case "Remote-Party-ID":
+		return "remote-party-id", true
+	case "Accept":
+		return "accept", true
+	case "Date":
+		return "date", true
+	case "Subject":
+		return "subject", true
+	case "Reason":
+		return "reason", true
+	case "RSeq":
+		return "rseq", true
+	case "RAck":
+		return "rack", true
+	case "Session-Expires":
+		return "session-expires", true
+	case "Min-SE":
+		return "min-se", true
+	case "Organization":
+		return "organization", true
+	case "Timestamp":
+		return "timestamp", true
+	case "Warning":
+		return "warning", true
+	case "Retry-After":
+		return "retry-after", true
+	case "Unsupported":
+		return "unsupported", true
+	case "Allow-Events":
+		return "allow-events", true
+	case "Subscription-State":
+		return "subscription-state", true
+	case "Privacy":
+		return "privacy", true
+	case "Path":
+		return "path", true
+	case "Service-Route":
+		return "service-route", true
+	case "Content-Disposition":
+		return "content-disposition", true
+	case "Content-Encoding":
+		return "content-encoding", true
+	case "Accept-Contact":
+		return "accept-contact", true
+	case "Reject-Contact":
+		return "reject-contact", true
+	case "Request-Disposition":
+		return "request-disposition", true
+	case "Identity-Info":
+		return "identity-info", true
+	case "Identity":
+		return "identity", true
+	case "Min-Expires":
+		return "min-expires", true
+	case "Proxy-Require":
+		return "proxy-require", true
+	case "Call-Id":
+		return "call-id", true
+	case "Cseq":
+		return "cseq", true
+	}
+	return "", false
 }
 
 // sameHeader reports whether header name a denotes the header whose
