@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,10 @@ func FuzzRead(f *testing.F) {
 	ng := b.pcapng(layers.LinkTypeLinuxSLL2)
 	f.Add(ng[:min(len(ng), 4000)])
 	f.Add([]byte{0xd4, 0xc3, 0xb2, 0xa1})
+	v6 := newCap(f)
+	v6.udp6Fragments("[2001:db8::10]:5060", "[2001:db8::1]:5060", []byte("MESSAGE sip:a@b SIP/2.0\r\nCall-ID: f\r\n\r\n"+strings.Repeat("x", 64)), 9,
+		[]frag6{{48, 200, false}, {0, 24, true}, {24, 48, true}})
+	f.Add(v6.pcap(layers.LinkTypeEthernet, false))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a := NewAnalyzer(Options{Audio: newMemStore()})
 		st, err := Read(context.Background(), bytes.NewReader(data), a.Packet)

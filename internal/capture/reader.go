@@ -36,7 +36,8 @@ type ReadStats struct {
 	Packets int64
 	// Undecoded counts frames that held no IPv4/IPv6 UDP or TCP.
 	Undecoded int64
-	// Fragments counts IPv4 fragments; Reassembled the datagrams built from them.
+	// Fragments counts IPv4 and IPv6 fragments; Reassembled the datagrams
+	// built from them.
 	Fragments, Reassembled int64
 	// Stopped, when not nil, is why reading ended before the end of the
 	// file (it wraps ErrTruncated or ErrCorrupt); StoppedAt is the frame
@@ -171,13 +172,14 @@ type decoder struct {
 	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 	defrag  *ip4defrag.IPv4Defragmenter
+	defrag6 *defrag6
 	frags   int64
 	// slow turns the fast path off (tests compare the two paths).
 	slow bool
 }
 
 func newDecoder() *decoder {
-	d := &decoder{parsers: map[gopacket.LayerType]*gopacket.DecodingLayerParser{}, defrag: ip4defrag.NewIPv4Defragmenter()}
+	d := &decoder{parsers: map[gopacket.LayerType]*gopacket.DecodingLayerParser{}, defrag: ip4defrag.NewIPv4Defragmenter(), defrag6: newDefrag6()}
 	for _, first := range []gopacket.LayerType{layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL, layers.LayerTypeLinuxSLL2,
 		layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6, layers.LayerTypeUDP, layers.LayerTypeTCP} {
 		p := gopacket.NewDecodingLayerParser(first, &d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.udp, &d.tcp, &d.payload)
@@ -243,6 +245,9 @@ func (d *decoder) decode(lt layers.LinkType, data []byte, ts time.Time, idx int6
 			src, _ = netip.AddrFromSlice(d.ip6.SrcIP)
 			dst, _ = netip.AddrFromSlice(d.ip6.DstIP)
 			haveIP = true
+			if fh := ip6FragmentHeader(&d.ip6); fh != nil {
+				return d.fragment6(src, dst, fh, ts, idx, pkt, fn, st)
+			}
 		case layers.LayerTypeUDP:
 			if !haveIP {
 				return 0
@@ -281,8 +286,49 @@ func (d *decoder) fragment(ts time.Time, idx int64, pkt *Packet, fn func(*Packet
 		return 0
 	}
 	st.Reassembled++
+	src, _ := netip.AddrFromSlice(out.SrcIP.To4())
+	dst, _ := netip.AddrFromSlice(out.DstIP.To4())
+	return d.transport(uint8(out.Protocol), out.Payload, src, dst, ts, idx, pkt, fn)
+}
+
+// ip6FragmentHeader returns the Fragment header and what follows it when
+// the packet's next header (after a hop-by-hop header, if any) is
+// Fragment; nil otherwise.
+func ip6FragmentHeader(ip *layers.IPv6) []byte {
+	pl := ip.Payload
+	next := ip.NextHeader
+	if ip.HopByHop != nil {
+		if len(pl) < 2 {
+			return nil
+		}
+		n := (int(pl[1]) + 1) * 8
+		if n > len(pl) {
+			return nil
+		}
+		next, pl = ip.HopByHop.NextHeader, pl[n:]
+	}
+	if next != layers.IPProtocolIPv6Fragment {
+		return nil
+	}
+	return pl
+}
+
+// fragment6 feeds an IPv6 fragment to the reassembler and decodes the
+// datagram once it is complete.
+func (d *decoder) fragment6(src, dst netip.Addr, fh []byte, ts time.Time, idx int64, pkt *Packet, fn func(*Packet), st *ReadStats) int {
+	st.Fragments++
+	next, data, ok := d.defrag6.add(src, dst, fh, ts)
+	if !ok {
+		return 0
+	}
+	st.Reassembled++
+	return d.transport(next, data, src, dst, ts, idx, pkt, fn)
+}
+
+// transport decodes a reassembled UDP or TCP datagram and hands it to fn.
+func (d *decoder) transport(proto uint8, data []byte, src, dst netip.Addr, ts time.Time, idx int64, pkt *Packet, fn func(*Packet)) int {
 	var first gopacket.LayerType
-	switch out.Protocol {
+	switch layers.IPProtocol(proto) {
 	case layers.IPProtocolUDP:
 		first = layers.LayerTypeUDP
 	case layers.IPProtocolTCP:
@@ -290,9 +336,7 @@ func (d *decoder) fragment(ts time.Time, idx int64, pkt *Packet, fn func(*Packet
 	default:
 		return 0
 	}
-	_ = d.parsers[first].DecodeLayers(out.Payload, &d.decoded)
-	src, _ := netip.AddrFromSlice(out.SrcIP.To4())
-	dst, _ := netip.AddrFromSlice(out.DstIP.To4())
+	_ = d.parsers[first].DecodeLayers(data, &d.decoded)
 	for _, t := range d.decoded {
 		switch t {
 		case layers.LayerTypeUDP:
