@@ -10,6 +10,7 @@
 #                      INVITE challenged without qop), RFC 4733 DTMF
 #   srtp.pcapng        the same with mediaenc=srtp-mand (SDES keys in SDP)
 #   opus-srtp.pcapng   Opus (VBR) over SDES-SRTP
+#   g722.pcapng        G.722 (wideband, 16 kHz audio) call through kamailio
 #   tls-srtp.pcapng    baresip → baresip over SIP/TLS with SDES: no digest and
 #                      no key may be reported
 #   source.wav         the audio both callers send (espeak-ng speaking digits)
@@ -18,6 +19,9 @@
 #
 # Needs: kamailio, baresip, espeak-ng, sox, dumpcap (tshark), openssl, python3.
 # KEEP=1 keeps the work directory (configs and logs of every peer).
+# ONLY=NAME makes only that capture (g711, srtp, opus-srtp, g722, tls-srtp)
+# with the source.wav already in OUTDIR (made anew when missing); truth.env
+# is written only by a full run.
 set -euo pipefail
 
 out=${1:?usage: gen-captures.sh OUTDIR}
@@ -68,13 +72,19 @@ PY
 
 DIGITS="4 7 1 9"
 DTMF="2580"
-espeak-ng -s 140 -w "$work/speech.wav" "$DIGITS"
-sox "$work/speech.wav" -r 8000 -c 1 -b 16 "$out/source.wav" pad 0.3 0
-sox "$out/source.wav" "$work/padded.wav" pad 0 $(python3 -c "import sys; print(max(0.5, 6.5 - float(sys.argv[1])))" "$(soxi -D "$out/source.wav")")
-mv "$work/padded.wav" "$out/source.wav"
+if [ -n "${ONLY:-}" ] && [ -f "$out/source.wav" ]; then
+	: # one capture added to a set: keep the set's source (espeak-ng output varies between runs)
+else
+	espeak-ng -s 140 -w "$work/speech.wav" "$DIGITS"
+	sox "$work/speech.wav" -r 8000 -c 1 -b 16 "$out/source.wav" pad 0.3 0
+	sox "$out/source.wav" "$work/padded.wav" pad 0 $(python3 -c "import sys; print(max(0.5, 6.5 - float(sys.argv[1])))" "$(soxi -D "$out/source.wav")")
+	mv "$work/padded.wav" "$out/source.wav"
+fi
 cp "$out/source.wav" "$work/source.wav"
 # Opus runs at 48 kHz stereo, and baresip's aufile does not resample.
 sox "$out/source.wav" -r 48000 -c 2 "$work/source48.wav"
+# G.722 runs at 16 kHz.
+sox "$out/source.wav" -r 16000 -c 1 "$work/source16.wav"
 src="$work/source.wav"
 
 # kamailio registrar/proxy with digest authentication.
@@ -103,6 +113,7 @@ module_path		/usr/lib/baresip/modules
 module			cons.so
 module			g711.so
 module			opus.so
+module			g722.so
 module			aufile.so
 module			srtp.so
 module_tmp		account.so
@@ -159,11 +170,16 @@ call() {
 	capture_stop
 }
 
-call g711 "" PCMU
-call srtp srtp-mand PCMU
+want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+
+want g711 && call g711 "" PCMU
+want srtp && call srtp srtp-mand PCMU
 src="$work/source48.wav"
-call opus-srtp srtp-mand opus/48000/2
+want opus-srtp && call opus-srtp srtp-mand opus/48000/2
+src="$work/source16.wav"
+want g722 && call g722 "" G722/16000/1
 src="$work/source.wav"
+want tls-srtp || { ls -l "$out"; exit 0; }
 
 # SIP over TLS with SDES, directly between the two baresips: the keys and
 # any digest are inside TLS, so sipvet must report neither.

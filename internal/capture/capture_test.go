@@ -60,16 +60,22 @@ func (m *memStore) Remove(name string) error { delete(m.files, name); return nil
 func (m *memStore) Path(name string) string  { return name }
 
 func (m *memStore) wav(t *testing.T, name string) ([]int16, int) {
+	s, ch, _ := m.wavRate(t, name)
+	return s, ch
+}
+
+// wavRate returns the samples, channels and sample rate of a WAV file.
+func (m *memStore) wavRate(t *testing.T, name string) ([]int16, int, int) {
 	t.Helper()
 	f, ok := m.files[name]
 	if !ok {
 		t.Fatalf("no audio file %q (have %v)", name, m.names())
 	}
-	s, ch, _, err := ReadWAV(bytes.NewReader(f.b))
+	s, ch, rate, err := ReadWAV(bytes.NewReader(f.b))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, ch
+	return s, ch, rate
 }
 
 func (m *memStore) names() []string {

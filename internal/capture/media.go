@@ -204,6 +204,12 @@ type stream struct {
 	cc     codec
 	cEvent bool
 	cG711  *[256]int16 // decoding table when the codec is PCMU or PCMA
+	cG722  bool        // the codec is G.722
+	// scale is the decoded sample rate over 8 kHz (2 for G.722), fixed by
+	// the first audio packet; g722 is that stream's decoder
+	scale int64
+	g722  *g722Decoder
+	dec   []int16 // G.722 audio at 8 kHz for the DTMF detector
 	// skipped counts SRTP packets left encrypted (sampling, see decrypt)
 	skipped int64
 }
@@ -386,13 +392,14 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 	if int(h.pt) != s.cpt {
 		s.cpt, s.cc = int(h.pt), s.codecOf(h.pt)
 		s.cEvent = strings.EqualFold(s.cc.Name, "telephone-event")
+		s.cG711, s.cG722 = nil, false
 		switch strings.ToUpper(s.cc.Name) {
 		case "PCMU":
 			s.cG711 = w.a.ulaw
 		case "PCMA":
 			s.cG711 = w.a.alaw
-		default:
-			s.cG711 = nil
+		case "G722":
+			s.cG722 = true
 		}
 	}
 	c, isEvent := s.cc, s.cEvent
@@ -546,18 +553,23 @@ func (w *mediaWorker) event(s *stream, p *Packet, h rtpHdr, pl []byte) {
 	}
 }
 
-// audio decodes G.711 and places the samples by RTP timestamp.
+// audio decodes G.711 (8 kHz) or G.722 (16 kHz) and places the samples by
+// RTP timestamp; the DTMF detector sees the audio at 8 kHz.
 func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
 	if s.codecName == "" {
 		s.codecName = c.Name
 		s.clock = c.Rate
 	}
 	table := s.cG711
-	if table == nil {
+	if table == nil && !s.cG722 {
 		return
 	}
 	if !s.posInit {
 		s.posInit, s.posTS = true, h.ts
+		s.scale = 1
+		if s.cG722 {
+			s.scale, s.g722 = 2, newG722Decoder()
+		}
 		if s.gz == nil {
 			s.gz = newGoertzel()
 		}
@@ -565,15 +577,23 @@ func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) 
 			s.wavName = wavName(s)
 			f, err := w.store.Create(s.wavName)
 			if err == nil {
-				s.wav, err = newWAVWriter(f, 8000)
+				s.wav, err = newWAVWriter(f, int(8000*s.scale))
 			}
 			if err != nil {
 				s.audioFailed, s.wav, s.wavName = true, nil, ""
 			}
 		}
 	}
-	at := s.pos + int64(int32(h.ts-s.posTS))
-	s.pcm = decodeG711(s.pcm[:0], pl, table)
+	if s.cG722 != (s.scale == 2) {
+		return // a switch between codecs of other rates: not placed
+	}
+	// RTP timestamps of G.722 run at 8 kHz (RFC 3551 §4.5.2) for 16 kHz audio.
+	at := s.pos + s.scale*int64(int32(h.ts-s.posTS))
+	if s.cG722 {
+		s.pcm = s.g722.decode(s.pcm[:0], pl)
+	} else {
+		s.pcm = decodeG711(s.pcm[:0], pl, table)
+	}
 	pcm := s.pcm
 	switch {
 	case at < s.pos: // late or duplicate packet: keep what is new
@@ -583,7 +603,7 @@ func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) 
 		}
 		pcm = pcm[skip:]
 	case at > s.pos:
-		gap := min(at-s.pos, 5*8000)
+		gap := min(at-s.pos, 5*8000*s.scale)
 		if s.wav != nil {
 			s.wav.silence(gap)
 		}
@@ -592,14 +612,25 @@ func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) 
 	if s.wav != nil {
 		s.wav.write(pcm)
 	}
-	for _, hit := range s.gz.feed(pcm) {
+	fed := pcm
+	if s.scale == 2 {
+		s.dec = s.dec[:0]
+		for i := 0; i+1 < len(pcm); i += 2 {
+			s.dec = append(s.dec, int16((int32(pcm[i])+int32(pcm[i+1]))/2))
+		}
+		fed = s.dec
+	}
+	// Detector positions count the samples it was fed; a hit's time is the
+	// packet's minus the samples fed after it.
+	p0 := s.gz.pos
+	for _, hit := range s.gz.feed(fed) {
 		if len(s.dtmf) < 1024 {
-			off := p.Time.Sub(w.a.start).Seconds() - float64(s.pos+int64(len(pcm))-hit.at)/8000
+			off := p.Time.Sub(w.a.start).Seconds() - float64(p0+int64(len(fed))-hit.at)/8000
 			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
 		}
 	}
 	s.pos += int64(len(pcm))
-	s.posTS = h.ts + uint32(len(s.pcm))
+	s.posTS = h.ts + uint32(int64(len(s.pcm))/s.scale)
 	s.samples += int64(len(pcm))
 }
 
@@ -658,7 +689,7 @@ func (w *mediaWorker) finishStream(s *stream) {
 		sm.Encrypted = true
 		s.dtmf = nil
 		if s.wav != nil {
-			_ = s.wav.close(8000)
+			_ = s.wav.close(s.rate())
 			_ = w.store.Remove(s.wavName)
 			s.wav, s.wavName = nil, ""
 		}
@@ -673,11 +704,14 @@ func (w *mediaWorker) finishStream(s *stream) {
 		sm.BitsPerSecond = round3(sm.BitsPerPacket * float64(audioPkts) / d)
 	}
 	if s.wav != nil {
-		if err := s.wav.close(8000); err == nil {
+		if err := s.wav.close(s.rate()); err == nil {
 			sm.WAV = w.store.Path(s.wavName)
 		}
 	}
-	sm.AudioSeconds = round3(float64(s.samples) / 8000)
+	sm.AudioSeconds = round3(float64(s.samples) / float64(s.rate()))
+	if s.samples > 0 {
+		sm.SampleRate = s.rate()
+	}
 	sm.SRTCPDecrypted = s.srtcpOK
 	var dtmf []DTMFDigit
 	if n := min(len(s.dtmf), maxDTMF-w.dtmfKept); n > 0 {
@@ -690,7 +724,15 @@ func (w *mediaWorker) finishStream(s *stream) {
 			stream: s.idx})
 	}
 	// Keep only what the end of the analysis needs.
-	w.finished = append(w.finished, &doneStream{idx: s.idx, key: s.key, first: s.first, wavLocal: s.wavName, summary: sm, dtmf: dtmf})
+	w.finished = append(w.finished, &doneStream{idx: s.idx, key: s.key, first: s.first, wavLocal: s.wavName, summary: sm, dtmf: dtmf, rate: s.rate()})
+}
+
+// rate is the sample rate of the stream's decoded audio.
+func (s *stream) rate() int {
+	if s.scale == 2 {
+		return 16000
+	}
+	return 8000
 }
 
 // doneStream is what is kept of a finished stream.
@@ -701,6 +743,7 @@ type doneStream struct {
 	wavLocal string
 	summary  StreamSummary
 	dtmf     []DTMFDigit
+	rate     int
 }
 
 // looksEncrypted judges a payload byte distribution: SRTP payloads are
@@ -729,7 +772,7 @@ func (a *Analyzer) mix() {
 		}
 		for j := i + 1; j < len(a.finished); j++ {
 			y := a.finished[j]
-			if y.wavLocal == "" || used[j] || y.key.src != x.key.dst || y.key.dst != x.key.src {
+			if y.wavLocal == "" || used[j] || y.key.src != x.key.dst || y.key.dst != x.key.src || y.rate != x.rate {
 				continue
 			}
 			used[i], used[j] = true, true
@@ -745,8 +788,9 @@ func (a *Analyzer) mixPair(x, y *doneStream) {
 	if y.first.Before(base) {
 		base = y.first
 	}
-	offX := int64(x.first.Sub(base).Seconds() * 8000)
-	offY := int64(y.first.Sub(base).Seconds() * 8000)
+	rate := x.rate
+	offX := int64(x.first.Sub(base).Seconds() * float64(rate))
+	offY := int64(y.first.Sub(base).Seconds() * float64(rate))
 	ra, err := a.opt.Audio.Open(x.wavLocal)
 	if err != nil {
 		return
@@ -761,7 +805,7 @@ func (a *Analyzer) mixPair(x, y *doneStream) {
 	if err != nil {
 		return
 	}
-	frames, err := mixStereo(f, ra, rb, offX, offY, 8000)
+	frames, err := mixStereo(f, ra, rb, offX, offY, rate)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -769,7 +813,7 @@ func (a *Analyzer) mixPair(x, y *doneStream) {
 		return
 	}
 	a.rep.Calls = append(a.rep.Calls, CallAudio{WAV: a.opt.Audio.Path(name), Left: x.summary.index, Right: y.summary.index,
-		Seconds: round3(float64(frames) / 8000)})
+		Seconds: round3(float64(frames) / float64(rate))})
 }
 
 // rtcpEvent is an RTCP BYE or SDES about an SSRC.

@@ -87,6 +87,9 @@ type StreamSummary struct {
 	WAV string `json:"wav"`
 	// AudioSeconds is the length of the decoded audio.
 	AudioSeconds float64 `json:"audio_seconds"`
+	// SampleRate is the rate of the decoded audio: 8000 (G.711) or 16000
+	// (G.722); 0 when none was decoded.
+	SampleRate int `json:"sample_rate,omitempty"`
 	// FoundBy is "sdp" or "heuristic".
 	FoundBy string `json:"found_by"`
 	CallID  string `json:"call_id,omitempty"`
