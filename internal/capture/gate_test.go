@@ -46,8 +46,98 @@ func TestGoertzelGate(t *testing.T) {
 		for n := range g.block {
 			g.block[n] = int16(8000*math.Sin(2*math.Pi*200*float64(n)/8000) + 3000*math.Sin(2*math.Pi*400*float64(n)/8000))
 		}
-		if _, ok := g.gate(); ok {
+		if _, ok := gate(&g.block); ok {
 			t.Fatal("a 200+400 Hz block passed the gate")
 		}
 	})
+}
+
+// referenceFeed is the detector without the skipping of even blocks: every
+// block is examined. TestGoertzelSkipsNothing holds feed to it.
+func referenceFeed(g *goertzel, s []int16) []toneHit {
+	var hits []toneHit
+	for len(s) > 0 {
+		k := copy(g.block[g.n:], s)
+		g.n += k
+		s = s[k:]
+		if g.n < goertzelN {
+			g.pos += int64(k)
+			break
+		}
+		g.pos += int64(k) - 1
+		d := g.detect(&g.block)
+		if d != "" && d == g.prev {
+			g.count++
+			if g.count == 2 && !g.fired {
+				g.fired = true
+				hits = append(hits, toneHit{d, g.pos})
+			}
+		} else {
+			g.prev, g.count, g.fired = d, 1, false
+		}
+		g.pos++
+		g.n = 0
+	}
+	return hits
+}
+
+// TestGoertzelSkipsNothing compares the detector with the reference that
+// examines every block, on random sequences of key tones of random lengths
+// (down to one block), pauses, noise and speech-like sound, fed in packets
+// of random sizes: the same key presses at the same positions.
+func TestGoertzelSkipsNothing(t *testing.T) {
+	rows := []float64{697, 770, 852, 941}
+	cols := []float64{1209, 1336, 1477, 1633}
+	seed := uint32(12345)
+	rnd := func(n int) int {
+		seed = seed*1664525 + 1013904223
+		return int(seed>>8) % n
+	}
+	total := 0
+	for trial := range 40 {
+		var pcm []int16
+		for range 60 {
+			n := 100 + rnd(900)
+			switch rnd(4) {
+			case 0: // a key
+				i := rnd(16)
+				fr, fc := rows[i/4], cols[i%4]
+				for k := range n {
+					v := 5000*math.Sin(2*math.Pi*fr*float64(k)/8000) + 5000*math.Sin(2*math.Pi*fc*float64(k)/8000)
+					pcm = append(pcm, int16(v))
+				}
+			case 1: // silence
+				pcm = append(pcm, make([]int16, n)...)
+			case 2: // noise
+				for range n {
+					pcm = append(pcm, int16(rnd(8000)-4000))
+				}
+			default: // voiced
+				for k := range n {
+					pcm = append(pcm, int16(8000*math.Sin(2*math.Pi*180*float64(k)/8000)+2000*math.Sin(2*math.Pi*900*float64(k)/8000)))
+				}
+			}
+		}
+		g, ref := newGoertzel(), newGoertzel()
+		var got, want []toneHit
+		for off := 0; off < len(pcm); {
+			end := min(len(pcm), off+1+rnd(400))
+			got = append(got, g.feed(pcm[off:end])...)
+			want = append(want, referenceFeed(ref, pcm[off:end])...)
+			off = end
+		}
+		if len(got) != len(want) {
+			t.Fatalf("trial %d: %d hits, reference %d", trial, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("trial %d hit %d: %+v, reference %+v", trial, i, got[i], want[i])
+			}
+		}
+		total += len(got)
+	}
+	if total < 100 {
+		t.Fatalf("only %d key presses in all trials: the comparison says little", total)
+	}
+	t.Logf("%d key presses, all equal to the reference's", total)
 }

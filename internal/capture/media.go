@@ -660,6 +660,25 @@ func entropy[K comparable](counts map[K]int64) float64 {
 	return h
 }
 
+// entropyOf is entropy over a histogram held in a slice (index → count).
+func entropyOf(counts []int64) float64 {
+	var n int64
+	for _, c := range counts {
+		n += c
+	}
+	if n == 0 {
+		return 0
+	}
+	h := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / float64(n)
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
 // finishStream closes a stream and files its summary.
 func (w *mediaWorker) finishStream(s *stream) {
 	sm := StreamSummary{SSRC: fmt.Sprintf("0x%08x", s.key.ssrc), Src: s.key.src.String(), Dst: s.key.dst.String(),
@@ -678,13 +697,7 @@ func (w *mediaWorker) finishStream(s *stream) {
 	if s.chosen != nil {
 		sm.Suite = s.chosen.key.Suite
 	}
-	bh := map[int]int64{}
-	for i, c := range s.hist {
-		if c > 0 {
-			bh[i] = c
-		}
-	}
-	sm.PayloadEntropy = round3(entropy(bh))
+	sm.PayloadEntropy = round3(entropyOf(s.hist[:]))
 	if s.ref == nil && looksEncrypted(sm.PayloadEntropy, s.histN) {
 		sm.Encrypted = true
 		s.dtmf = nil
