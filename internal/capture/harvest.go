@@ -12,10 +12,42 @@ import (
 type harvestSets struct {
 	uris, exts, names, uas, servers map[string]bool
 	truncated                       bool
+	// done holds the header values already harvested, up to their '>'
+	// (what follows, like the per-dialog tag, adds nothing to a name or
+	// URI): a value seen again is not parsed again.
+	done map[string]struct{}
 }
 
+// maxHarvestDone bounds the cache of harvested values; it starts afresh
+// when full.
+const maxHarvestDone = 1 << 16
+
 func newHarvestSets() harvestSets {
-	return harvestSets{uris: map[string]bool{}, exts: map[string]bool{}, names: map[string]bool{}, uas: map[string]bool{}, servers: map[string]bool{}}
+	return harvestSets{uris: map[string]bool{}, exts: map[string]bool{}, names: map[string]bool{}, uas: map[string]bool{}, servers: map[string]bool{},
+		done: map[string]struct{}{}}
+}
+
+// seen reports whether the value with this cache key was harvested.
+func (h *harvestSets) seen(key string) bool {
+	_, ok := h.done[key]
+	return ok
+}
+
+// remember records a harvested value's cache key.
+func (h *harvestSets) remember(key string) {
+	if len(h.done) >= maxHarvestDone {
+		clear(h.done)
+	}
+	h.done[strings.Clone(key)] = struct{}{}
+}
+
+// nameAddrKey is the cache key of a name-addr value: the header name and
+// the value up to its last '>'.
+func nameAddrKey(name, v string) string {
+	if i := strings.LastIndexByte(v, '>'); i >= 0 {
+		v = v[:i+1]
+	}
+	return name + "\x00" + v
 }
 
 func (h *harvestSets) add(set map[string]bool, v string) {
@@ -65,10 +97,17 @@ func (h *harvestSets) parsedURI(u *sip.URI) {
 func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 	h := &a.harvest
 	if m.IsRequest() {
-		h.uri(m.RequestURI)
+		if k := "R\x00" + m.RequestURI; !h.seen(k) {
+			h.uri(m.RequestURI)
+			h.remember(k)
+		}
 	}
 	for _, name := range []string{"From", "To", "Contact", "P-Asserted-Identity", "Remote-Party-ID", "Referred-By", "Refer-To"} {
 		for _, v := range m.GetAll(name) {
+			k := nameAddrKey(name, v)
+			if h.seen(k) {
+				continue
+			}
 			na, err := sip.ParseNameAddr(v)
 			if err != nil {
 				continue
@@ -77,6 +116,7 @@ func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 				h.parsedURI(na.URI)
 			}
 			h.add(h.names, na.DisplayName)
+			h.remember(k)
 		}
 	}
 	h.add(h.uas, m.Get("User-Agent"))
@@ -142,12 +182,10 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 		return
 	}
 	if m.IsRequest() {
-		from, _ := m.From()
-		to, _ := m.To()
 		// Only requests that start something carry identifiers the sender chose.
-		if to.Tag() == "" {
+		if headerTag(m.Get("To")) == "" {
 			g.add(&g.callIDs, "c", m.CallID())
-			g.add(&g.fromTags, "f", from.Tag())
+			g.add(&g.fromTags, "f", headerTag(m.Get("From")))
 		}
 		if m.Method != "ACK" && m.Method != "CANCEL" {
 			if v, err := m.TopVia(); err == nil {
@@ -164,8 +202,7 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 		}
 		return
 	}
-	to, _ := m.To()
-	g.add(&g.toTags, "t", to.Tag())
+	g.add(&g.toTags, "t", headerTag(m.Get("To")))
 	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
 		for _, v := range m.GetAll(h) {
 			if i := strings.Index(v, "nonce="); i >= 0 {
