@@ -495,14 +495,16 @@ func (w *mediaWorker) decrypt(s *stream, b []byte, h rtpHdr, isEvent bool) ([]by
 		return nil, false
 	}
 	s.tries++
-	for _, k := range s.keys {
-		if k.Profile == 0 {
-			continue
-		}
-		for roc := uint32(0); roc < 4; roc++ {
+	// ROC 0 with every key first: captures rarely start after a wrap, and
+	// each try builds a context (key derivation).
+	for roc := uint32(0); roc < 4; roc++ {
+		for _, k := range s.keys {
+			if k.Profile == 0 {
+				continue
+			}
 			ctx, err := srtp.CreateContext(k.Key, k.Salt, k.Profile)
 			if err != nil {
-				break
+				continue
 			}
 			if roc > 0 {
 				ctx.SetROC(h.ssrc, roc)
@@ -934,18 +936,24 @@ func (a *Analyzer) judgeRTCP() {
 			continue
 		}
 		legit := false
-		var from []string
 		for _, s := range srcs {
-			from = append(from, s.String())
 			if s.Addr() == ev.from.Addr() && (ev.from.Port() == s.Port() || ev.from.Port() == s.Port()+1) {
 				legit = true
+				break
 			}
 		}
+		if legit || len(a.rep.RTCPSpoofs) >= maxTraces {
+			continue
+		}
 		k := fmt.Sprintf("%s/%d/%s", ev.kind, ev.ssrc, ev.from)
-		if legit || seen[k] || len(a.rep.RTCPSpoofs) >= maxTraces {
+		if seen[k] {
 			continue
 		}
 		seen[k] = true
+		from := make([]string, 0, len(srcs))
+		for _, s := range srcs {
+			from = append(from, s.String())
+		}
 		a.rep.RTCPSpoofs = append(a.rep.RTCPSpoofs, RTCPSpoofTrace{Kind: ev.kind, SSRC: fmt.Sprintf("0x%08x", ev.ssrc), From: ev.from.String(),
 			StreamFrom: from, Frame: ev.frame})
 	}
