@@ -106,7 +106,10 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 		lines = append(lines, line)
 	}
 	i += k
-	body := data[i:]
+	// The body and trailing bytes are views into Raw (a copy of data,
+	// capacity-capped so appending to them copies) rather than copies of
+	// their own.
+	body := m.Raw[i:len(data):len(data)]
 	if !terminated {
 		errs = append(errs, fmt.Errorf("sip: no empty line after headers: %w", ErrTruncated))
 	}
@@ -121,17 +124,17 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 	switch {
 	case clErr != nil:
 		errs = append(errs, clErr)
-		m.Body = bytes.Clone(body)
+		m.Body = body
 	case cl < 0:
-		m.Body = bytes.Clone(body)
+		m.Body = body
 	case cl < len(body):
-		m.Body = bytes.Clone(body[:cl])
-		m.Trailing = bytes.Clone(body[cl:])
+		m.Body = body[:cl:cl]
+		m.Trailing = body[cl:]
 	case cl > len(body):
-		m.Body = bytes.Clone(body)
+		m.Body = body
 		errs = append(errs, fmt.Errorf("sip: Content-Length %d but %d body bytes: %w: %w", cl, len(body), ErrContentLength, ErrTruncated))
 	default:
-		m.Body = bytes.Clone(body)
+		m.Body = body
 	}
 	if len(m.Body) == 0 {
 		m.Body = nil
