@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -51,6 +52,9 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// cpuProfile is the file of the hidden --cpuprofile flag, while the
+	// profile is being written.
+	cpuProfile *os.File
 }
 
 // run executes the command line and returns the exit code.
@@ -62,6 +66,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if a.cpuProfile != nil {
+		pprof.StopCPUProfile()
+		if cerr := a.cpuProfile.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("--cpuprofile: %w", cerr)
+		}
+	}
 	switch {
 	case err == nil:
 		return exitOK
@@ -92,6 +102,26 @@ Start with:  sipvet demo
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	// --cpuprofile FILE writes a Go CPU profile of the command (for
+	// "go tool pprof"); hidden: it is for people working on sipvet.
+	var profile string
+	root.PersistentFlags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the command to FILE")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if profile == "" {
+			return nil
+		}
+		f, err := os.Create(profile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		a.cpuProfile = f
+		return nil
+	}
 	root.AddCommand(
 		a.demoCmd(),
 		a.scanCmd(),

@@ -278,3 +278,23 @@ func TestReportRerender(t *testing.T) {
 		t.Errorf("report --fail-on low on a vulnerable run: exit %d, want 1", code)
 	}
 }
+
+// TestCPUProfileFlag: the hidden --cpuprofile writes a profile that
+// "go tool pprof" reads (gzip-compressed protobuf), also when the command
+// ends with findings; it does not show in --help.
+func TestCPUProfileFlag(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	if code, _, stderr := sipvet(t, "items", "--cpuprofile", prof); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile %d bytes, err %v: not a gzip-compressed pprof profile", len(b), err)
+	}
+	if _, out, _ := sipvet(t, "--help"); strings.Contains(out, "cpuprofile") {
+		t.Error("--cpuprofile shows in --help")
+	}
+	if code, _, _ := sipvet(t, "items", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "p")); code != 2 {
+		t.Errorf("unwritable profile: exit %d, want 2", code)
+	}
+}
