@@ -133,6 +133,33 @@ func (g *goertzel) step(d string, at int64) {
 	g.prev, g.count, g.fired = d, 1, false
 }
 
+// group4 runs the Goertzel filters of one frequency group (coefficients
+// c) over a block and returns their powers, the strongest, and whether it
+// dominates the others (each at most a sixth of it).
+func group4(blk *[goertzelN]int16, c *[4]float64) (p [4]float64, top int, ok bool) {
+	var a1, a2, b1, b2, c1, c2, d1, d2 float64
+	for _, v := range blk {
+		x := float64(v)
+		a1, a2 = x+c[0]*a1-a2, a1
+		b1, b2 = x+c[1]*b1-b2, b1
+		c1, c2 = x+c[2]*c1-c2, c1
+		d1, d2 = x+c[3]*d1-d2, d1
+	}
+	pw := func(s1, s2, k float64) float64 { return s1*s1 + s2*s2 - k*s1*s2 }
+	p = [4]float64{pw(a1, a2, c[0]), pw(b1, b2, c[1]), pw(c1, c2, c[2]), pw(d1, d2, c[3])}
+	for i := 1; i < 4; i++ {
+		if p[i] > p[top] {
+			top = i
+		}
+	}
+	for i := range p {
+		if i != top && p[i]*6 > p[top] {
+			return p, top, false
+		}
+	}
+	return p, top, true
+}
+
 // gate tells whether a block can hold a DTMF dual tone. It needs the block
 // energy E (sum of squares) at least minBlockEnergy, and the energy D of
 // the first difference within the bounds a dual tone allows: a sine of
@@ -164,56 +191,25 @@ func (g *goertzel) detect(blk *[goertzelN]int16) string {
 	if !ok {
 		return ""
 	}
-	c := g.coef
-	pw := func(s1, s2, k float64) float64 { return s1*s1 + s2*s2 - k*s1*s2 }
 	// The low (row) group first: most blocks that pass the gate (speech,
 	// music) fail here, and the high group is not run for them.
-	var a1, a2, b1, b2, c1, c2, d1, d2 float64
-	for _, v := range blk {
-		x := float64(v)
-		a1, a2 = x+c[0]*a1-a2, a1
-		b1, b2 = x+c[1]*b1-b2, b1
-		c1, c2 = x+c[2]*c1-c2, c1
-		d1, d2 = x+c[3]*d1-d2, d1
+	p0, row, ok := group4(blk, (*[4]float64)(g.coef[:4]))
+	if !ok {
+		return ""
 	}
-	p[0], p[1], p[2], p[3] = pw(a1, a2, c[0]), pw(b1, b2, c[1]), pw(c1, c2, c[2]), pw(d1, d2, c[3])
-	row := 0
-	for i := 1; i < 4; i++ {
-		if p[i] > p[row] {
-			row = i
-		}
-	}
-	// The row tone must dominate its group; and as the column tone is at
-	// most 6.3 times the row tone (twist, below), the pair can hold 60% of
-	// the energy only if the row tone alone holds 0.6/7.3 of it.
-	for i := 0; i < 4; i++ {
-		if i != row && p[i]*6 > p[row] {
-			return ""
-		}
-	}
+	copy(p[:4], p0[:])
+	// As the column tone is at most 6.3 times the row tone (twist, below),
+	// the pair can hold 60% of the energy only if the row tone alone holds
+	// 0.6/7.3 of it.
 	if p[row]*7.4*2/goertzelN < 0.6*energy { // 7.4, not 7.3: margin for rounding
 		return ""
 	}
-	var e1, e2, f1, f2, g1, g2, h1, h2 float64
-	for _, v := range blk {
-		x := float64(v)
-		e1, e2 = x+c[4]*e1-e2, e1
-		f1, f2 = x+c[5]*f1-f2, f1
-		g1, g2 = x+c[6]*g1-g2, g1
-		h1, h2 = x+c[7]*h1-h2, h1
+	p1, col, ok := group4(blk, (*[4]float64)(g.coef[4:]))
+	if !ok {
+		return ""
 	}
-	p[4], p[5], p[6], p[7] = pw(e1, e2, c[4]), pw(f1, f2, c[5]), pw(g1, g2, c[6]), pw(h1, h2, c[7])
-	col := 4
-	for i := 5; i < 8; i++ {
-		if p[i] > p[col] {
-			col = i
-		}
-	}
-	for i := 4; i < 8; i++ {
-		if i != col && p[i]*6 > p[col] {
-			return ""
-		}
-	}
+	copy(p[4:], p1[:])
+	col += 4
 	// Twist: the tones' powers are within 8 dB of each other.
 	if p[row] > p[col]*6.3 || p[col] > p[row]*6.3 {
 		return ""

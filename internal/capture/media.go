@@ -3,8 +3,11 @@ package capture
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
+	"maps"
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -644,35 +647,18 @@ func wavName(s *stream) string {
 }
 
 // entropy returns the Shannon entropy in bits of a distribution.
-func entropy[K comparable](counts map[K]int64) float64 {
+// entropy is the Shannon entropy in bits of a histogram given by its
+// counts (maps.Values of a map, slices.Values of an array).
+func entropy(counts iter.Seq[int64]) float64 {
 	var n int64
-	for _, c := range counts {
+	for c := range counts {
 		n += c
 	}
 	if n == 0 {
 		return 0
 	}
 	h := 0.0
-	for _, c := range counts {
-		if c > 0 {
-			p := float64(c) / float64(n)
-			h -= p * math.Log2(p)
-		}
-	}
-	return h
-}
-
-// entropyOf is entropy over a histogram held in a slice (index → count).
-func entropyOf(counts []int64) float64 {
-	var n int64
-	for _, c := range counts {
-		n += c
-	}
-	if n == 0 {
-		return 0
-	}
-	h := 0.0
-	for _, c := range counts {
+	for c := range counts {
 		if c > 0 {
 			p := float64(c) / float64(n)
 			h -= p * math.Log2(p)
@@ -699,7 +685,7 @@ func (w *mediaWorker) finishStream(s *stream) {
 	if s.chosen != nil {
 		sm.Suite = s.chosen.key.Suite
 	}
-	sm.PayloadEntropy = round3(entropyOf(s.hist[:]))
+	sm.PayloadEntropy = round3(entropy(slices.Values(s.hist[:])))
 	if s.ref == nil && looksEncrypted(sm.PayloadEntropy, s.histN) {
 		sm.Encrypted = true
 		s.dtmf = nil
@@ -710,7 +696,7 @@ func (w *mediaWorker) finishStream(s *stream) {
 		}
 		s.samples = 0
 	}
-	sm.BitsPerPacket = round3(entropy(sm.Sizes))
+	sm.BitsPerPacket = round3(entropy(maps.Values(sm.Sizes)))
 	var audioPkts int64
 	for _, c := range sm.Sizes {
 		audioPkts += c

@@ -174,10 +174,8 @@ func (pl *pipeline) wait() {
 	if !pl.started {
 		return
 	}
+	pl.flush()
 	for _, w := range pl.workers {
-		if w.cur != nil && len(w.cur.jobs) > 0 {
-			w.in <- w.cur
-		}
 		w.cur = nil
 		close(w.in)
 	}
