@@ -151,89 +151,113 @@ func judgeDigestAbuse(id string, resp *sip.Message) Outcome {
 	return o
 }
 
-func probeForeignNonce(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
+// digestAbuse is the shape of most item 14 probes: a fresh challenge for
+// the test account, then one request whose credentials answer builds, and
+// the judgement of the reply as check id. before, when set, runs once the
+// challenge is known and may end the probe (no qop to abuse, a baseline
+// request refused). The challenge is returned for the probe's data.
+func digestAbuse(ctx context.Context, env *Env, c transport.Conn, id string,
+	before func(d *dialog, base *sip.Message, ch *authChallenge) (*Outcome, error),
+	answer func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error)) (Outcome, *authChallenge, error) {
 	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
 	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
+		return digestNoChallenge(resp), nil, err
 	}
-	forged := env.authCNonce() + env.authCNonce() + env.authCNonce() + env.authCNonce()
-	if len(ch.Nonce) > 0 && len(ch.Nonce) < len(forged) {
-		forged = forged[:len(ch.Nonce)]
+	if before != nil {
+		if stop, err := before(d, base, ch); err != nil || stop != nil {
+			return deref(stop), nil, err
+		}
 	}
-	_, r, err := digestSend(ctx, env, c, d, base, ch, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
-		fake := *ch.Challenge
-		fake.Nonce = forged
-		return env.authAnswer(&authChallenge{Challenge: &fake, Proxy: ch.Proxy}, req, env.User, env.Password, 1)
-	})
+	_, r, err := digestSend(ctx, env, c, d, base, ch, answer)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
-	o := judgeDigestAbuse("ipa14.foreign-nonce", r)
-	o.Data["forged_nonce"] = forged
-	return o, nil
+	return judgeDigestAbuse(id, r), ch, nil
+}
+
+// digestReplay answers a fresh challenge correctly (nc 1), then sends the
+// accepted Authorization again in the request carrier builds, and judges
+// the reply as check id.
+func digestReplay(ctx context.Context, env *Env, c transport.Conn, id string,
+	carrier func(d *dialog, base *sip.Message) *sip.Message) (Outcome, *authChallenge, error) {
+	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
+	if err != nil || ch == nil {
+		return digestNoChallenge(resp), nil, err
+	}
+	first, bad, err := digestBaseline(ctx, env, c, d, base, ch, 1)
+	if err != nil || bad != nil {
+		return deref(bad), nil, err
+	}
+	again := carrier(d, base)
+	again.Set(ch.header(), first.Get(ch.header()))
+	res, err := env.transact(ctx, c, again)
+	if err != nil {
+		return Outcome{}, nil, err
+	}
+	return judgeDigestAbuse(id, res.Final), ch, nil
+}
+
+// forgedAnswer answers a copy of ch changed by edit, with the test
+// account's credentials.
+func forgedAnswer(env *Env, ch *authChallenge, req *sip.Message, edit func(*digest.Challenge)) (*digest.Credentials, error) {
+	fake := *ch.Challenge
+	edit(&fake)
+	return env.authAnswer(&authChallenge{Challenge: &fake, Proxy: ch.Proxy}, req, env.User, env.Password, 1)
+}
+
+func probeForeignNonce(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
+	var forged string
+	o, ch, err := digestAbuse(ctx, env, c, "ipa14.foreign-nonce", nil, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
+		forged = env.authCNonce() + env.authCNonce() + env.authCNonce() + env.authCNonce()
+		if len(ch.Nonce) > 0 && len(ch.Nonce) < len(forged) {
+			forged = forged[:len(ch.Nonce)]
+		}
+		return forgedAnswer(env, ch, req, func(f *digest.Challenge) { f.Nonce = forged })
+	})
+	if ch != nil {
+		o.Data["forged_nonce"] = forged
+	}
+	return o, err
 }
 
 func probeNCReplay(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
-	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
-	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
+	o, ch, err := digestReplay(ctx, env, c, "ipa14.nc-replay", func(d *dialog, base *sip.Message) *sip.Message {
+		return env.authRebuild(c, d, base)
+	})
+	if ch != nil {
+		o.Data["qop"] = len(ch.QOP) > 0
 	}
-	first, bad, err := digestBaseline(ctx, env, c, d, base, ch, 1)
-	if err != nil || bad != nil {
-		return deref(bad), err
-	}
-	replay := env.authRebuild(c, d, base)
-	replay.Set(ch.header(), first.Get(ch.header()))
-	res, err := env.transact(ctx, c, replay)
-	if err != nil {
-		return Outcome{}, err
-	}
-	o := judgeDigestAbuse("ipa14.nc-replay", res.Final)
-	o.Data["qop"] = len(ch.QOP) > 0
-	return o, nil
+	return o, err
 }
 
 func probeNCNonmonotonic(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
-	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
-	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
-	}
-	if len(ch.QOP) == 0 {
-		return NotApplicable("the challenge offers no qop, so there is no nonce count (nonce reuse is tested by ipa14.nc-replay)"), nil
-	}
-	if _, bad, err := digestBaseline(ctx, env, c, d, base, ch, 2); err != nil || bad != nil {
-		return deref(bad), err
-	}
-	_, r, err := digestSend(ctx, env, c, d, base, ch, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
+	o, ch, err := digestAbuse(ctx, env, c, "ipa14.nc-nonmonotonic", func(d *dialog, base *sip.Message, ch *authChallenge) (*Outcome, error) {
+		if len(ch.QOP) == 0 {
+			na := NotApplicable("the challenge offers no qop, so there is no nonce count (nonce reuse is tested by ipa14.nc-replay)")
+			return &na, nil
+		}
+		_, bad, err := digestBaseline(ctx, env, c, d, base, ch, 2)
+		return bad, err
+	}, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
 		return env.authAnswer(ch, req, env.User, env.Password, 1)
 	})
-	if err != nil {
-		return Outcome{}, err
+	if ch != nil {
+		o.Data["nc_sequence"] = "00000002 then 00000001"
 	}
-	o := judgeDigestAbuse("ipa14.nc-nonmonotonic", r)
-	o.Data["nc_sequence"] = "00000002 then 00000001"
-	return o, nil
+	return o, err
 }
 
 func probeReplayOtherDialog(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
-	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
-	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
+	var ids []string
+	o, ch, err := digestReplay(ctx, env, c, "ipa14.replay-other-dialog", func(d *dialog, _ *sip.Message) *sip.Message {
+		other := env.newDialog()
+		ids = []string{d.callID, other.callID}
+		return env.authRegisterQuery(c, other, env.User)
+	})
+	if ch != nil {
+		o.Data["call_ids"] = ids
 	}
-	first, bad, err := digestBaseline(ctx, env, c, d, base, ch, 1)
-	if err != nil || bad != nil {
-		return deref(bad), err
-	}
-	other := env.newDialog()
-	copyReq := env.authRegisterQuery(c, other, env.User)
-	copyReq.Set(ch.header(), first.Get(ch.header()))
-	res, err := env.transact(ctx, c, copyReq)
-	if err != nil {
-		return Outcome{}, err
-	}
-	o := judgeDigestAbuse("ipa14.replay-other-dialog", res.Final)
-	o.Data["call_ids"] = []string{d.callID, other.callID}
-	return o, nil
+	return o, err
 }
 
 func probeUsernameMismatch(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
@@ -266,63 +290,44 @@ func probeUsernameMismatch(ctx context.Context, env *Env, c transport.Conn) (Out
 }
 
 func probeURIMismatch(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
-	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
-	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
-	}
 	otherURI := uriFor(env.Target, "", "sipvet-other.invalid")
-	_, r, err := digestSend(ctx, env, c, d, base, ch, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
+	o, ch, err := digestAbuse(ctx, env, c, "ipa14.uri-mismatch", nil, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
 		fake := req.Clone()
 		fake.RequestURI = otherURI
 		return env.authAnswer(ch, fake, env.User, env.Password, 1)
 	})
-	if err != nil {
-		return Outcome{}, err
+	if ch != nil {
+		o.Data["digest_uri"] = otherURI
 	}
-	o := judgeDigestAbuse("ipa14.uri-mismatch", r)
-	o.Data["digest_uri"] = otherURI
-	return o, nil
+	return o, err
 }
 
 func probeRealmMismatch(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
-	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
-	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
-	}
 	const realm = "sipvet-other.invalid"
-	_, r, err := digestSend(ctx, env, c, d, base, ch, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
-		fake := *ch.Challenge
-		fake.Realm = realm
-		return env.authAnswer(&authChallenge{Challenge: &fake, Proxy: ch.Proxy}, req, env.User, env.Password, 1)
+	o, ch, err := digestAbuse(ctx, env, c, "ipa14.realm-mismatch", nil, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
+		return forgedAnswer(env, ch, req, func(f *digest.Challenge) { f.Realm = realm })
 	})
-	if err != nil {
-		return Outcome{}, err
+	if ch != nil {
+		o.Data["offered_realm"] = ch.Realm
+		o.Data["sent_realm"] = realm
 	}
-	o := judgeDigestAbuse("ipa14.realm-mismatch", r)
-	o.Data["offered_realm"] = ch.Realm
-	o.Data["sent_realm"] = realm
-	return o, nil
+	return o, err
 }
 
 func probeQopDowngrade(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
-	d, base, resp, ch, err := digestFresh(ctx, env, c, env.User)
-	if err != nil || ch == nil {
-		return digestNoChallenge(resp), err
-	}
-	if len(ch.QOP) == 0 {
-		return NotApplicable("the challenge offers no qop: every answer is RFC 2069 style"), nil
-	}
-	_, r, err := digestSend(ctx, env, c, d, base, ch, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
-		fake := *ch.Challenge
-		fake.QOP = nil
-		return env.authAnswer(&authChallenge{Challenge: &fake, Proxy: ch.Proxy}, req, env.User, env.Password, 1)
+	o, ch, err := digestAbuse(ctx, env, c, "ipa14.qop-downgrade", func(_ *dialog, _ *sip.Message, ch *authChallenge) (*Outcome, error) {
+		if len(ch.QOP) == 0 {
+			na := NotApplicable("the challenge offers no qop: every answer is RFC 2069 style")
+			return &na, nil
+		}
+		return nil, nil
+	}, func(req *sip.Message, ch *authChallenge) (*digest.Credentials, error) {
+		return forgedAnswer(env, ch, req, func(f *digest.Challenge) { f.QOP = nil })
 	})
-	if err != nil {
-		return Outcome{}, err
+	if ch != nil {
+		o.Data["offered_qop"] = ch.QOP
 	}
-	o := judgeDigestAbuse("ipa14.qop-downgrade", r)
-	o.Data["offered_qop"] = ch.QOP
-	return o, nil
+	return o, err
 }
 
 func probeMD5Only(ctx context.Context, env *Env, c transport.Conn) (Outcome, error) {
