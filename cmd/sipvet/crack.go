@@ -195,8 +195,7 @@ func (a *app) runCrack(ctx context.Context, cf *crackFlags, of *outputFlags) err
 	}
 
 	k := md5x.New()
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "crack",
-		Started: time.Now().UTC(), Targets: []string{input}, Lang: lang}
+	run := newRun("crack", lang, input)
 	if !cf.quiet {
 		fmt.Fprintf(a.stderr, "crack: %d hash(es) from %s, %s, %d workers, MD5 kernel %s (%d lanes)\n",
 			len(entries), input, src.Describe(), cf.workers, k.Name(), k.Lanes())

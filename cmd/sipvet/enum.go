@@ -202,20 +202,14 @@ func (a *app) runEnum(ctx context.Context, t target.Target, ef *enumFlags, of *o
 		}
 	}}}
 	if ef.evidencePcap != "" {
-		fh, err := os.Create(ef.evidencePcap)
-		if err != nil {
-			return usagef("evidence pcap: %v", err)
-		}
-		defer fh.Close()
-		pw, err := transport.NewPcapngWriter(fh)
+		observe, closePcap, err := openEvidencePcap(ef.evidencePcap)
 		if err != nil {
 			return err
 		}
-		defer pw.Close()
-		topts.Observers = append(topts.Observers, pw.Observe)
+		defer closePcap()
+		topts.Observers = append(topts.Observers, observe)
 	}
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "enum",
-		Started: time.Now().UTC(), Targets: []string{t.String()}, Lang: lang}
+	run := newRun("enum", lang, t.String())
 	conn, err := transport.Dial(ctx, t, topts)
 	if err != nil {
 		return fmt.Errorf("enum: %w", err)

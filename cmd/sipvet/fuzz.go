@@ -237,17 +237,12 @@ func (a *app) runFuzz(ctx context.Context, t target.Target, ff *fuzzFlags, of *o
 	}
 	topts := transport.Options{}
 	if ff.evidencePcap != "" {
-		f, err := os.Create(ff.evidencePcap)
-		if err != nil {
-			return usagef("evidence pcap: %v", err)
-		}
-		defer f.Close()
-		pw, err := transport.NewPcapngWriter(f)
+		observe, closePcap, err := openEvidencePcap(ff.evidencePcap)
 		if err != nil {
 			return err
 		}
-		defer pw.Close()
-		topts.Observers = append(topts.Observers, pw.Observe)
+		defer closePcap()
+		topts.Observers = append(topts.Observers, observe)
 	}
 	cfg := fuzz.Config{
 		Target: t, Sources: ordered, Seed: ff.seed, User: ff.user, Mutations: ff.mutations,
@@ -303,8 +298,7 @@ func (a *app) runFuzz(ctx context.Context, t target.Target, ff *fuzzFlags, of *o
 		}
 	}
 	fmt.Fprintf(a.stderr, "fuzz: %s, sources %s, seed %d, probe every %d cases\n", t, strings.Join(ordered, ","), ff.seed, ff.probeEvery)
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "fuzz",
-		Started: time.Now().UTC(), Targets: []string{t.String()}, Lang: lang}
+	run := newRun("fuzz", lang, t.String())
 	rep, runErr := fuzz.Run(ctx, cfg)
 	if rep != nil {
 		rep.Failures = append(prior, rep.Failures...)
@@ -400,7 +394,7 @@ func (a *app) runFuzzUAC(ctx context.Context, args []string, ff *fuzzFlags, of *
 		}
 	}
 	fmt.Fprintf(a.stderr, "fuzz: uac, listening on %s, seed %d\n", ff.listen, ff.seed)
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "fuzz", Started: time.Now().UTC(), Lang: lang}
+	run := newRun("fuzz", lang)
 	rep, runErr := fuzz.RunUAC(ctx, cfg)
 	if rep != nil && rep.Target != "" {
 		run.Targets = []string{rep.Target}

@@ -18,7 +18,6 @@ import (
 	"github.com/sipvet/sipvet/internal/report"
 	"github.com/sipvet/sipvet/internal/scan"
 	"github.com/sipvet/sipvet/internal/target"
-	"github.com/sipvet/sipvet/internal/transport"
 )
 
 type harnessFlags struct {
@@ -164,20 +163,14 @@ func (a *app) runHarness(ctx context.Context, hf *harnessFlags, of *outputFlags)
 		Window: hf.window, SourceB: hf.sourceB, Driver: drv, Prompts: a.stderr, Calls: hf.calls, CA: ca,
 		TLSName: hf.tlsName, NoAuth: hf.noAuth, Log: logger, UserAgent: "sipvet/" + version}
 	if hf.evidencePcap != "" {
-		f, err := os.Create(hf.evidencePcap)
-		if err != nil {
-			return usagef("evidence pcap: %v", err)
-		}
-		defer f.Close()
-		pw, err := transport.NewPcapngWriter(f)
+		observe, closePcap, err := openEvidencePcap(hf.evidencePcap)
 		if err != nil {
 			return err
 		}
-		defer pw.Close()
-		cfg.Observers = append(cfg.Observers, pw.Observe)
+		defer closePcap()
+		cfg.Observers = append(cfg.Observers, observe)
 	}
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "harness",
-		Started: time.Now().UTC(), Lang: lang}
+	run := newRun("harness", lang)
 	for _, t := range listen {
 		if t.Transport == "tls" && hf.caCert != "" {
 			fmt.Fprintf(a.stderr, "[harness] TLS checks: the device should trust the harness CA in %s\n", hf.caCert)

@@ -128,8 +128,7 @@ func (a *app) runPcap(ctx context.Context, files []string, pf *pcapFlags, of *ou
 			return err
 		}
 	}
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "pcap",
-		Started: time.Now().UTC(), Lang: lang}
+	run := newRun("pcap", lang)
 	var hashLines, failed []string
 	readable := 0
 	for i, file := range files {

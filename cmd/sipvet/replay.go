@@ -87,7 +87,7 @@ responses to them.`,
 				}
 				reps = append(reps, rp)
 			}
-			run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "fuzz", Started: time.Now().UTC(), Lang: lang}
+			run := newRun("fuzz", lang)
 			seen := map[string]bool{}
 			for k, rp := range reps {
 				dir := args[k]

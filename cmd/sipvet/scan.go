@@ -232,8 +232,7 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 		logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 
-	run := &finding.Run{Schema: finding.Schema, Tool: finding.Tool{Name: "sipvet", Version: version}, Mode: "scan",
-		Started: time.Now().UTC(), Targets: scan.TargetStrings(targets), Lang: lang}
+	run := newRun("scan", lang, scan.TargetStrings(targets)...)
 
 	// Journal: results are on disk as soon as they exist.
 	jpath := sf.journalPath
@@ -276,18 +275,13 @@ func (a *app) runScan(ctx context.Context, targets []target.Target, sf *scanFlag
 	}
 
 	topts := transport.Options{}
-	var pcapw *transport.PcapngWriter
 	if sf.evidencePcap != "" {
-		f, err := os.Create(sf.evidencePcap)
+		observe, closePcap, err := openEvidencePcap(sf.evidencePcap)
 		if err != nil {
-			return usagef("evidence pcap: %v", err)
-		}
-		defer f.Close()
-		if pcapw, err = transport.NewPcapngWriter(f); err != nil {
 			return err
 		}
-		defer pcapw.Close()
-		topts.Observers = append(topts.Observers, pcapw.Observe)
+		defer closePcap()
+		topts.Observers = append(topts.Observers, observe)
 	}
 
 	cfg := scan.Config{
