@@ -172,13 +172,15 @@ func TestKamailioAuthVerdicts(t *testing.T) {
 
 // TestKamailioOpenDeregister: the open variant (no defines) saves any
 // REGISTER without authentication, so the spoofed de-registration from
-// source B removes the binding and the high-CSeq spoof is saved.
+// source B removes the binding and the high-CSeq spoof is saved (the
+// account's next refresh is then refused: ipa13.cseq-bump vulnerable).
 func TestKamailioOpenDeregister(t *testing.T) {
 	port := peertest.Kamailio(t)
 	tg := fmt.Sprintf("udp://127.0.0.1:%d", port)
 	got := authScan(t, tg, "alice", "wonderland", "", nil)
 	assertVerdicts(t, "open", got, map[string]finding.Verdict{
 		"ipa01.deregister-spoof": finding.Vulnerable,
+		"ipa13.cseq-bump":        finding.Vulnerable,
 	})
 }
 
