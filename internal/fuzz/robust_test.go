@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipvet/sipvet/internal/finding"
 	"github.com/sipvet/sipvet/internal/lab"
 	"github.com/sipvet/sipvet/internal/peertest"
 	"github.com/sipvet/sipvet/internal/siptest"
@@ -50,6 +51,16 @@ func robustCampaignPaced(t *testing.T, uri, user string, maxCases int, rate floa
 		t.Errorf("no liveness timeline or stopped early (%q)", rep.Stopped)
 	}
 	return rep
+}
+
+// resultVerdicts maps each check id of a campaign's results to its
+// verdicts (failure results repeat an id, one per distinct failure).
+func resultVerdicts(rep *Report) map[string][]finding.Verdict {
+	out := map[string][]finding.Verdict{}
+	for _, r := range rep.Results() {
+		out[r.Check] = append(out[r.Check], r.Verdict)
+	}
+	return out
 }
 
 func TestRobustLab(t *testing.T) {
@@ -114,11 +125,34 @@ func TestSippUAS(t *testing.T) {
 	if rep.Restarts == 0 {
 		t.Error("sipp was never restarted")
 	}
+	// The results say so: the campaign and the protos failure are vulnerable.
+	v := resultVerdicts(rep)
+	if got := v[CheckCampaign]; len(got) != 1 || got[0] != finding.Vulnerable {
+		t.Errorf("%s: %v, want vulnerable", CheckCampaign, got)
+	}
+	if got := v["ipa12.protos"]; len(got) == 0 || got[0] != finding.Vulnerable {
+		t.Errorf("ipa12.protos: %v, want vulnerable (sipp's exit on a long method)", got)
+	}
 }
 
 func TestRobustKamailio(t *testing.T) {
 	port := peertest.Kamailio(t)
-	robustCampaign(t, fmt.Sprintf("udp://127.0.0.1:%d", port), "", 3000)
+	rep := robustCampaign(t, fmt.Sprintf("udp://127.0.0.1:%d", port), "", 3000)
+	// kamailio survives the campaign: the results say not vulnerable, and
+	// no per-failure result is emitted.
+	for id, got := range resultVerdicts(rep) {
+		if id == CheckCampaign && (len(got) != 1 || got[0] != finding.NotVulnerable) {
+			t.Errorf("%s: %v, want not-vulnerable", id, got)
+		}
+		for _, g := range got {
+			if g == finding.Vulnerable {
+				t.Errorf("%s: vulnerable on kamailio", id)
+			}
+		}
+	}
+	if _, ok := resultVerdicts(rep)[CheckCampaign]; !ok {
+		t.Errorf("no %s result", CheckCampaign)
+	}
 }
 
 // TestFoundSippBugs replays the minimized reproducers of the real sipp

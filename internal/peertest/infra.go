@@ -22,7 +22,7 @@ import (
 )
 
 // Peers of the infrastructure checks (items 17–20): gdbserver, snmpd,
-// tftpd-hpa, nginx, openssl s_server, busybox telnetd, kamailio with TLS.
+// tftpd-hpa, nginx, openssl s_server, inetutils telnetd, kamailio with TLS.
 
 // daemon starts bin with args in dir in its own process group, stops it on
 // cleanup and returns its output. ready polls until the daemon is usable

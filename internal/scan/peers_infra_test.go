@@ -71,6 +71,14 @@ const sipTarget = "udp://127.0.0.1:5060"
 
 func closedPort(t *testing.T) int { return peertest.FreePort(t) }
 
+// Items 17 and 18's debuggers and remote shells have no safe way to be
+// reachable: gdbserver and the WDB agent have no authentication at all, and
+// telnet is cleartext by definition. Their not-vulnerable state is "not
+// exposed", so the not-vulnerable side of these tests is a closed port plus
+// another real service (an SSH or HTTP banner) that must not be mistaken
+// for them — not a differently configured gdbserver or telnetd, which does
+// not exist. ipa17.remote-shells is shown over telnet only: Debian 12 has no
+// rlogin/rsh daemon or adb server among the CI packages.
 func TestInfraGDBServer(t *testing.T) {
 	gdb := peertest.GDBServer(t)
 	other := peertest.TCPService(t, "SSH-2.0-OpenSSH_9.2\r\n")
