@@ -87,6 +87,9 @@ const (
 	// answers unknown users like known ones, blocks password guessing and
 	// runs pike.
 	KamailioStrict = "STRICT"
+	// KamailioForceRport adds force_rport() to any variant: replies follow
+	// the source port of the request, not its Via.
+	KamailioForceRport = "FORCE_RPORT"
 )
 
 // Kamailio starts kamailio on a free 127.0.0.1 UDP+TCP port with

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,23 @@ func TestServer2KamailioVariants(t *testing.T) {
 					t.Errorf("ipa19.enum found %v, want every account of %v", found, peertest.KamailioUsers())
 				}
 			}
+		})
+	}
+}
+
+// TestServer2KamailioForceRport: with force_rport() kamailio answers the
+// packet's source instead of the Via port, so the reflection to source B
+// stops (the not-vulnerable side of ipa06.via-reflection; every variant
+// above reflects). The ipa16 loop checks have no vulnerable real peer:
+// kamailio detects the loops and stays up in every variant, and it never
+// acts on a REFER itself (ipa07.refer-trigger) — the lab shows those.
+func TestServer2KamailioForceRport(t *testing.T) {
+	for _, defines := range [][]string{{peertest.KamailioForceRport}, {peertest.KamailioStrict, peertest.KamailioForceRport}} {
+		t.Run(strings.Join(defines, "+"), func(t *testing.T) {
+			port := peertest.Kamailio(t, defines...)
+			tg := fmt.Sprintf("udp://127.0.0.1:%d", port)
+			got := runChecks(t, tg, []string{"ipa06.via-reflection"}, "", "")
+			expectVerdicts(t, tg, got, map[string]finding.Verdict{"ipa06.via-reflection": finding.NotVulnerable})
 		})
 	}
 }
