@@ -52,7 +52,7 @@ func TestKamailioVerdicts(t *testing.T) {
 		defines []string
 		want    map[string]finding.Verdict
 	}{
-		{"permissive", nil, map[string]finding.Verdict{
+		{"open", nil, map[string]finding.Verdict{
 			"ipa01.register-noauth": finding.Vulnerable, // save("location") without auth_check
 			"ipa19.fingerprint":     finding.Vulnerable, // default Server: kamailio (5.x.y (arch/os))
 		}},
