@@ -217,8 +217,25 @@ func TestRealCaptures(t *testing.T) {
 			if tc.vbr {
 				wantVBR = finding.Vulnerable
 			}
+			// Cleartext SIP (tc.digests) exposes digests, DTMF and identities;
+			// the TLS capture exposes none, and its client kept to TLS.
+			exposed, fallback, idents := finding.NotVulnerable, finding.NotVulnerable, finding.NotApplicable
+			if tc.digests {
+				exposed, fallback, idents = finding.Vulnerable, finding.NotApplicable, finding.Inconclusive
+			}
+			wantSDES := finding.NotVulnerable
+			if tc.sdes {
+				wantSDES = finding.Vulnerable
+			}
+			// No real software here falls back from TLS, injects RTP, spoofs
+			// RTCP or sends enough requests in one call for an identifier
+			// verdict (inconclusive: too few): the vulnerable side of ipa05,
+			// ipa09, ipa10 and ipa13 comes from the synthetic capture
+			// (TestSyntheticGroundTruth, TestVerdicts).
 			for id, want := range map[string]finding.Verdict{CheckAudio: wantAudio, CheckVBR: wantVBR,
-				CheckInjection: finding.NotVulnerable, CheckRTCPSpoof: finding.NotVulnerable} {
+				CheckInjection: finding.NotVulnerable, CheckRTCPSpoof: finding.NotVulnerable,
+				CheckDigest: exposed, CheckDTMF: exposed, CheckHarvest: exposed, CheckSDES: wantSDES,
+				CheckFallback: fallback, CheckIdentifiers: idents} {
 				if v[id].Verdict != want {
 					t.Errorf("%s: %s (%s), want %s", id, v[id].Verdict, v[id].Summary, want)
 				}
