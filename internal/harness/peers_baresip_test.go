@@ -43,9 +43,18 @@ func runWithPeer(t *testing.T, cfg Config, start func()) Report {
 
 func assertVerdicts(t *testing.T, rep Report, want map[string]finding.Verdict) {
 	t.Helper()
+	seen := map[string]bool{}
 	for _, r := range rep.Results {
-		if w, ok := want[r.Check]; ok && r.Verdict != w {
-			t.Errorf("%s: got %s (%s), want %s", r.Check, r.Verdict, r.Summary, w)
+		if w, ok := want[r.Check]; ok {
+			seen[r.Check] = true
+			if r.Verdict != w {
+				t.Errorf("%s: got %s (%s), want %s", r.Check, r.Verdict, r.Summary, w)
+			}
+		}
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Errorf("%s: no result", id)
 		}
 	}
 }

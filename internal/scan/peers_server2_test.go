@@ -121,6 +121,29 @@ func TestServer2KamailioVariants(t *testing.T) {
 	}
 }
 
+// TestServer2KamailioBodies: the body checks need the test account (every
+// variant challenges an INVITE, or answers 404 without auth, before looking
+// at its body: inconclusive above). With credentials PERMISSIVE accepts
+// image/jpeg, multipart and unknown bodies (200), STRICT refuses them with
+// 415; neither protects signalling integrity over UDP.
+func TestServer2KamailioBodies(t *testing.T) {
+	u := peertest.KamailioUsers()[0]
+	for _, c := range []struct {
+		define string
+		want   map[string]finding.Verdict
+	}{
+		{peertest.KamailioPermissive, map[string]finding.Verdict{"ipa04.unexpected-body": finding.Vulnerable, "ipa04.no-integrity": finding.Vulnerable}},
+		{peertest.KamailioStrict, map[string]finding.Verdict{"ipa04.unexpected-body": finding.NotVulnerable, "ipa04.no-integrity": finding.Vulnerable}},
+	} {
+		t.Run(c.define, func(t *testing.T) {
+			port := peertest.Kamailio(t, c.define)
+			tg := fmt.Sprintf("udp://127.0.0.1:%d", port)
+			got := runChecks(t, tg, []string{"ipa04.unexpected-body", "ipa04.no-integrity"}, u.Name, u.Password)
+			expectVerdicts(t, tg, got, c.want)
+		})
+	}
+}
+
 // TestServer2KamailioForceRport: with force_rport() kamailio answers the
 // packet's source instead of the Via port, so the reflection to source B
 // stops (the not-vulnerable side of ipa06.via-reflection; every variant
