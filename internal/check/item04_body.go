@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -29,9 +30,6 @@ func (noIntegrity) Info() Info {
 }
 
 func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
-	if env.Target.Secure() {
-		return judgeNoIntegrity(env.Target.Transport, nil, false), nil
-	}
 	c, err := env.Dialer.Dial(ctx, env.Target, "")
 	if err != nil {
 		return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
@@ -39,13 +37,8 @@ func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
 	defer c.Close()
 	var o Outcome
 	for _, callee := range bodyCallees(env) {
-		d := env.newDialog()
-		ruri := uriFor(env.Target, callee, env.Target.HostPort())
-		req := env.request(c, d, "INVITE", ruri, env.User, ruri)
-		req.Del("Content-Length")
-		req.SetBody("application/sdp", s2SDP(c.LocalAddr()))
-		res, err := env.transact(ctx, c, req)
-		if err != nil && !s2Timeout(err) {
+		req, res, err := noIntegrityInvite(ctx, env, c, env.newDialog(), callee)
+		if err != nil {
 			return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
 		}
 		rang := false
@@ -58,11 +51,107 @@ func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
 		if cl := env.s2Cleanup(ctx, c, req, res); cl != "" {
 			o.Data["cleanup"] = cl
 		}
+		if o.Verdict == finding.NotVulnerable && o.Data["auth_int"] == true && env.User != "" && env.Password != "" {
+			v, err := verifyAuthInt(ctx, env, c, callee)
+			if err != nil {
+				return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
+			}
+			o = judgeAuthInt(o, v)
+		}
 		if res.Final == nil || (res.Final.StatusCode != 404 && res.Final.StatusCode != 480) {
 			break
 		}
 	}
 	return o, nil
+}
+
+// noIntegrityInvite sends an INVITE with a minimal SDP offer to callee in
+// dialog d.
+func noIntegrityInvite(ctx context.Context, env *Env, c transport.Conn, d *dialog, callee string) (*sip.Message, transport.Result, error) {
+	ruri := uriFor(env.Target, callee, env.Target.HostPort())
+	req := env.request(c, d, "INVITE", ruri, env.User, ruri)
+	req.Del("Content-Length")
+	req.SetBody("application/sdp", s2SDP(c.LocalAddr()))
+	res, err := env.transact(ctx, c, req)
+	if err != nil && !s2Timeout(err) {
+		return req, res, err
+	}
+	return req, res, nil
+}
+
+// authIntProbe is what verifyAuthInt saw: the answers to an INVITE with a
+// correct qop=auth-int digest and to one whose body was changed after its
+// digest was computed.
+type authIntProbe struct {
+	Correct  *sip.Message
+	Tampered *sip.Message
+}
+
+// verifyAuthInt checks with the test account that the target honours the
+// auth-int it offers: each probe takes a fresh challenge in a new dialog
+// (one-time nonces stay valid) and answers it with qop=auth-int.
+func verifyAuthInt(ctx context.Context, env *Env, c transport.Conn, callee string) (authIntProbe, error) {
+	var v authIntProbe
+	for _, tamper := range []bool{false, true} {
+		d := env.newDialog()
+		req, res, err := noIntegrityInvite(ctx, env, c, d, callee)
+		if err != nil {
+			return v, err
+		}
+		ch := authChallengeOf(res.Final)
+		if ch == nil || !ch.Offers(digest.QOPAuthInt) {
+			return v, nil
+		}
+		forced := *ch.Challenge
+		forced.QOP = []string{digest.QOPAuthInt}
+		next := env.authRebuild(c, d, req)
+		cred, err := env.authAnswer(&authChallenge{Challenge: &forced, Proxy: ch.Proxy}, next, env.User, env.Password, 1)
+		if err != nil {
+			return v, err
+		}
+		next.Set(ch.header(), cred.String())
+		if tamper {
+			// Same offer, another media address: what a man in the middle
+			// would write.
+			next.Del("Content-Length")
+			next.SetBody("application/sdp", bytes.Replace(next.Body, []byte("m=audio 9 "), []byte("m=audio 7 "), 1))
+		}
+		r, err := env.transact(ctx, c, next)
+		if err != nil && !s2Timeout(err) {
+			return v, err
+		}
+		env.s2Cleanup(ctx, c, next, r)
+		if tamper {
+			v.Tampered = r.Final
+		} else {
+			v.Correct = r.Final
+		}
+	}
+	return v, nil
+}
+
+// judgeAuthInt refines a pass given for an auth-int offer with what the
+// test account saw: a correct auth-int answer must get through and a body
+// changed after the digest was computed must not.
+func judgeAuthInt(offered Outcome, v authIntProbe) Outcome {
+	through := func(m *sip.Message) bool {
+		return m != nil && m.StatusCode != 401 && m.StatusCode != 407 && m.StatusCode != 403
+	}
+	data := offered.Data
+	data["auth_int_verified"] = map[string]string{"correct": authStatus(v.Correct), "tampered": authStatus(v.Tampered)}
+	var o Outcome
+	switch {
+	case v.Correct == nil:
+		o = Inconclusive("the INVITE was challenged with qop=auth-int offered, but the test account's auth-int answer got no answer; the offer could not be verified")
+	case !through(v.Correct):
+		o = Inconclusive("the INVITE was challenged with qop=auth-int offered, but the target refused a correctly computed auth-int answer from the test account (%s): it does not check auth-int as RFC 2617 §3.2.2.3 defines it, so no client can use it and body integrity could not be confirmed", authStatus(v.Correct))
+	case through(v.Tampered):
+		o = Vulnerable("the target accepted an INVITE whose body was rewritten after its qop=auth-int digest was computed (%s): it offers auth-int but does not check the body hash, so the SDP can be rewritten in transit", authStatus(v.Tampered))
+	default:
+		o = Passed("qop=auth-int is offered and enforced: a correct auth-int answer got through (%s), a body rewritten after the digest was refused (%s)", authStatus(v.Correct), authStatus(v.Tampered))
+	}
+	o.Data = data
+	return o
 }
 
 // s2SDP is a minimal audio offer toward the discard port of our address.
@@ -83,10 +172,13 @@ func judgeNoIntegrity(transportName string, final *sip.Message, rang bool) Outco
 	data := map[string]any{"transport": transportName}
 	var o Outcome
 	switch {
-	case transportName == "tls" || transportName == "wss":
-		o = Passed("the target was reached over %s: signalling is integrity-protected hop by hop", transportName)
 	case final == nil && !rang:
 		o = Inconclusive("no final answer to an INVITE over %s", transportName)
+	case transportName == "tls" || transportName == "wss":
+		o = Passed("the target answered an INVITE over %s: signalling to it is integrity-protected hop by hop", transportName)
+		if final != nil {
+			data["status"] = final.StatusCode
+		}
 	case rang || final.StatusCode >= 200 && final.StatusCode < 300:
 		if final != nil {
 			data["status"] = final.StatusCode
@@ -107,8 +199,9 @@ func judgeNoIntegrity(transportName string, final *sip.Message, rang bool) Outco
 			}
 		}
 		data["qop"] = nonNil(qops)
+		data["auth_int"] = authInt
 		if authInt {
-			o = Passed("the INVITE over cleartext %s was challenged with qop=auth-int offered, so clients can protect the body's integrity (TLS would still be better)", strings.ToUpper(transportName))
+			o = Passed("the INVITE over cleartext %s was challenged with qop=auth-int offered, so clients can protect the body's integrity (TLS would still be better; pass --user/--password to verify the target enforces it)", strings.ToUpper(transportName))
 		} else {
 			o = Vulnerable("the INVITE over cleartext %s was challenged (%d) without qop=auth-int: the digest covers neither the body nor most headers, so a man in the middle can rewrite the SDP of authenticated requests (no TLS, no S/MIME)", strings.ToUpper(transportName), final.StatusCode)
 		}

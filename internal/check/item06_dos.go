@@ -393,7 +393,7 @@ func judgeFlood(st floodStats) Outcome {
 		o = Passed("the service stayed available to another client during a flood of %d OPTIONS at %.0f/s: median probe latency %.1f ms (baseline %.1f ms), %.0f%% lost (%s); raise --rate to flood harder", st.Sent, st.Rate, during, base, lost*100, thresholds)
 	}
 	if st.Answered < st.Sent/2 && st.Sent > 0 {
-		o.Summary += fmt.Sprintf("; only %d of %d flood requests were answered (the target throttled the flooding source)", st.Answered, st.Sent)
+		o.Summary += fmt.Sprintf("; only %d of %d flood requests were answered (the target dropped or throttled the flooding source)", st.Answered, st.Sent)
 	}
 	o.Data = data
 	return o

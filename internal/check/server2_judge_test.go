@@ -25,7 +25,8 @@ func TestJudgeNoIntegrity(t *testing.T) {
 		rang          bool
 		want          finding.Verdict
 	}{
-		{"tls", "tls", "", false, finding.NotVulnerable},
+		{"tls", "tls", "SIP/2.0 404 Not Found\r\n" + s2Head + "Content-Length: 0\r\n\r\n", false, finding.NotVulnerable},
+		{"tls-silent", "tls", "", false, finding.Inconclusive},
 		{"served", "udp", "SIP/2.0 200 OK\r\n" + s2Head + "Content-Length: 0\r\n\r\n", false, finding.Vulnerable},
 		{"rang", "udp", "", true, finding.Vulnerable},
 		{"challenge-auth", "udp", "SIP/2.0 401 Unauthorized\r\n" + s2Head + "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth\"\r\nContent-Length: 0\r\n\r\n", false, finding.Vulnerable},
@@ -41,6 +42,36 @@ func TestJudgeNoIntegrity(t *testing.T) {
 			}
 			if got := judgeNoIntegrity(c.tr, m, c.rang); got.Verdict != c.want {
 				t.Errorf("verdict %s (%s), want %s", got.Verdict, got.Summary, c.want)
+			}
+		})
+	}
+}
+
+func TestJudgeAuthInt(t *testing.T) {
+	ok := resp(t, "SIP/2.0 200 OK\r\n"+s2Head+"Content-Length: 0\r\n\r\n")
+	notFound := resp(t, "SIP/2.0 404 Not Found\r\n"+s2Head+"Content-Length: 0\r\n\r\n")
+	again := resp(t, "SIP/2.0 407 Proxy Authentication Required\r\n"+s2Head+"Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"\r\nContent-Length: 0\r\n\r\n")
+	cases := []struct {
+		name              string
+		correct, tampered *sip.Message
+		want              finding.Verdict
+	}{
+		{"enforced", ok, again, finding.NotVulnerable},
+		{"enforced-404", notFound, again, finding.NotVulnerable},
+		{"body-unchecked", ok, ok, finding.Vulnerable},
+		{"correct-refused", again, again, finding.Inconclusive},
+		{"no-answer", nil, nil, finding.Inconclusive},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			offered := Passed("offered")
+			offered.Data = map[string]any{"auth_int": true}
+			got := judgeAuthInt(offered, authIntProbe{Correct: c.correct, Tampered: c.tampered})
+			if got.Verdict != c.want {
+				t.Errorf("verdict %s (%s), want %s", got.Verdict, got.Summary, c.want)
+			}
+			if _, ok := got.Data["auth_int_verified"]; !ok {
+				t.Errorf("no auth_int_verified in %v", got.Data)
 			}
 		})
 	}

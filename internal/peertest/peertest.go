@@ -90,6 +90,14 @@ const (
 	// KamailioForceRport adds force_rport() to any variant: replies follow
 	// the source port of the request, not its Via.
 	KamailioForceRport = "FORCE_RPORT"
+	// KamailioAuthInt makes the challenges of an authenticating variant
+	// offer qop="auth-int" (the digest then covers the body) instead of
+	// qop="auth".
+	KamailioAuthInt = "AUTH_INT"
+	// KamailioSlow runs one worker that spends 5 ms on every request (a
+	// stand-in for a slow database); with KamailioStrict, pike is tuned to
+	// that capacity (40 requests per 2 s per source).
+	KamailioSlow = "SLOW"
 )
 
 // Kamailio starts kamailio on a free 127.0.0.1 UDP+TCP port with

@@ -144,6 +144,71 @@ func TestServer2KamailioBodies(t *testing.T) {
 	}
 }
 
+// TestServer2KamailioAuthInt: kamailio challenging with qop="auth-int"
+// (AUTH_INT) passes ipa04.no-integrity on its offer when sipvet has no
+// account. With the test account sipvet verifies the offer, and kamailio
+// 5.6 refuses every correct auth-int answer: its auth module compares the
+// response with one computed over an entity-body hash it never fills in
+// (auth_check_response passes an uninitialised buffer), so no client can
+// use auth-int there and the verdict is inconclusive, not a pass. (sipvet's
+// auth-int response was recomputed by hand from a capture when this was
+// found; the lab test below shows the verified pass against a server that
+// checks the body hash.)
+func TestServer2KamailioAuthInt(t *testing.T) {
+	u := peertest.KamailioUsers()[0]
+	port := peertest.Kamailio(t, peertest.KamailioPermissive, peertest.KamailioAuthInt)
+	tg := fmt.Sprintf("udp://127.0.0.1:%d", port)
+	for _, c := range []struct {
+		name, user, pass string
+		want             finding.Verdict
+		summary          string
+	}{
+		{"offer", "", "", finding.NotVulnerable, "qop=auth-int offered"},
+		{"verified", u.Name, u.Password, finding.Inconclusive, "refused a correctly computed auth-int answer"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := runChecks(t, tg, []string{"ipa04.no-integrity"}, c.user, c.pass)
+			r := got["ipa04.no-integrity"]
+			if r.Verdict != c.want || !strings.Contains(r.Summary, c.summary) {
+				t.Fatalf("ipa04.no-integrity: %s (%s), want %s with %q", r.Verdict, r.Summary, c.want, c.summary)
+			}
+		})
+	}
+}
+
+// TestServer2AuthIntLab: the hardened lab offers auth-int and checks the
+// body hash: with the test account the pass is verified (a correct answer
+// gets through, a body rewritten after the digest is refused).
+func TestServer2AuthIntLab(t *testing.T) {
+	l := siptest.StartLab(t, lab.Options{Profile: lab.ProfileHardened})
+	tg := l.Targets()[0]
+	var user, pass string
+	for k, v := range lab.DefaultUsers() {
+		user, pass = k, v
+		break
+	}
+	got := runChecks(t, tg, []string{"ipa04.no-integrity"}, user, pass)
+	r := got["ipa04.no-integrity"]
+	if r.Verdict != finding.NotVulnerable || !strings.Contains(r.Summary, "enforced") {
+		t.Fatalf("ipa04.no-integrity: %s (%s), want a verified pass", r.Verdict, r.Summary)
+	}
+}
+
+// TestServer2NoIntegrityTLS: kamailio reached over TLS answers the INVITE
+// there: not vulnerable, decided from an answer over TLS. The same kamailio
+// over UDP (open variant: 404 without a challenge) stays inconclusive.
+func TestServer2NoIntegrityTLS(t *testing.T) {
+	cert, key := peertest.WriteCert(t, t.TempDir(), peertest.CertOptions{})
+	port := peertest.KamailioTLS(t, peertest.KamailioTLSOptions{CertFile: cert, KeyFile: key, Method: "TLSv1.2+"})
+	for tr, want := range map[string]finding.Verdict{"tls": finding.NotVulnerable, "udp": finding.Inconclusive} {
+		t.Run(tr, func(t *testing.T) {
+			tg := fmt.Sprintf("%s://127.0.0.1:%d", tr, port)
+			got := runChecks(t, tg, []string{"ipa04.no-integrity"}, "", "")
+			expectVerdicts(t, tg, got, map[string]finding.Verdict{"ipa04.no-integrity": want})
+		})
+	}
+}
+
 // TestServer2KamailioForceRport: with force_rport() kamailio answers the
 // packet's source instead of the Via port, so the reflection to source B
 // stops (the not-vulnerable side of ipa06.via-reflection; every variant
@@ -207,38 +272,58 @@ func TestServer2Lab(t *testing.T) {
 	}
 }
 
-// TestServer2Flood: the bounded flood (opt-in) against STRICT kamailio:
-// pike drops the flooding source, a client at source B is still served.
+// TestServer2Flood: the bounded flood (opt-in). It is skipped without
+// --allow dos. A kamailio with one worker spending 5 ms per request (SLOW,
+// capacity ≈ 200 requests/s) and no per-source limit stops serving a
+// client at source B while one source floods it at 500/s: vulnerable. The
+// same slow server behind pike tuned to its capacity (STRICT+SLOW) drops
+// the flooding source and keeps serving B, as does the ordinary STRICT
+// kamailio (fast enough for this rate, pike on): not vulnerable.
 func TestServer2Flood(t *testing.T) {
-	port := peertest.Kamailio(t, peertest.KamailioStrict)
-	tg, err := target.Parse(fmt.Sprintf("udp://127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		defines []string
+		allow   []string
+		want    finding.Verdict
+	}{
+		{[]string{peertest.KamailioStrict}, nil, finding.Skipped},
+		{[]string{peertest.KamailioStrict}, []string{check.AllowDoS}, finding.NotVulnerable},
+		{[]string{peertest.KamailioSlow}, []string{check.AllowDoS}, finding.Vulnerable},
+		{[]string{peertest.KamailioStrict, peertest.KamailioSlow}, []string{check.AllowDoS}, finding.NotVulnerable},
 	}
 	checks, err := check.Select(check.All(), []string{"ipa06.flood"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := transport.DefaultTimers()
-	tm.T1, tm.Timeout = 100*time.Millisecond, 2*time.Second
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	for _, allow := range [][]string{nil, {check.AllowDoS}} {
-		rs, err := runScan(ctx, tg, checks, tm, allow)
-		if err != nil {
-			t.Fatal(err)
+	for _, c := range cases {
+		name := strings.Join(c.defines, "+")
+		if c.allow == nil {
+			name += "/no-allow"
 		}
-		r := rs["ipa06.flood"]
-		switch {
-		case allow == nil && r.Verdict != finding.Skipped:
-			t.Errorf("without --allow dos: %s (%s), want skipped", r.Verdict, r.Summary)
-		case allow != nil && r.Verdict != finding.NotVulnerable:
-			t.Errorf("with --allow dos: %s (%s), want not-vulnerable", r.Verdict, r.Summary)
-		case allow != nil:
-			if _, ok := r.Data["flood"]; !ok {
-				t.Errorf("no flood statistics in %v", r.Data)
+		t.Run(name, func(t *testing.T) {
+			port := peertest.Kamailio(t, c.defines...)
+			tg, err := target.Parse(fmt.Sprintf("udp://127.0.0.1:%d", port))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			tm := transport.DefaultTimers()
+			tm.T1, tm.Timeout = 100*time.Millisecond, 2*time.Second
+			ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+			defer cancel()
+			rs, err := runScan(ctx, tg, checks, tm, c.allow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rs["ipa06.flood"]
+			if r.Verdict != c.want {
+				t.Fatalf("ipa06.flood: %s (%s), want %s", r.Verdict, r.Summary, c.want)
+			}
+			if c.allow != nil {
+				if _, ok := r.Data["flood"]; !ok {
+					t.Errorf("no flood statistics in %v", r.Data)
+				}
+			}
+			t.Logf("%s: %s", r.Verdict, r.Summary)
+		})
 	}
 }
 
