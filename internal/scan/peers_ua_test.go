@@ -304,3 +304,44 @@ func TestSippUAS(t *testing.T) {
 		uaExpect(t, uaRun(t, fmt.Sprintf("sip:uas@127.0.0.1:%d", port), uaIDs(want), "", "", ""), want)
 	})
 }
+
+// TestSBCBaresip runs the UA checks against a deployment: baresip behind a
+// kamailio session border controller that anchors media in a real
+// rtpengine (testdata/kamailio-sbc.cfg). The naive SBC relays whatever
+// comes, so the verdicts are those of bare baresip. The hardened SBC shows
+// the not-vulnerable side that baresip 1.0.0 alone cannot (it has no
+// setting for any of these): it refuses in-dialog requests from an address
+// that is neither the caller nor the UA (BYE and re-INVITE from source B:
+// 403), INVITEs whose Contact or SDP address is not their source address
+// (loopback, broadcast, multicast: 403/488) or whose media port is below
+// 1024 or its own SIP port (488), and rtpengine (endpoint learning off,
+// strict source) drops the RTP that source B injects, so baresip's receiver
+// reports never reach the injected sequence numbers.
+func TestSBCBaresip(t *testing.T) {
+	ids := []string{"ipa01.bye-foreign-source", "ipa01.reinvite-hijack", "ipa09.rtp-inject",
+		"ipa16.sdp-loopback", "ipa16.sdp-self", "ipa16.sdp-broadcast-multicast", "ipa16.sdp-wellknown-port", "ipa16.contact-loopback"}
+	for _, hardened := range []bool{false, true} {
+		name, want := "naive", finding.Vulnerable
+		if hardened {
+			name, want = "hardened", finding.NotVulnerable
+		}
+		t.Run(name, func(t *testing.T) {
+			rc := peertest.RtpengineConfig{DeleteDelay: 0}
+			if hardened {
+				// Trust the SDP addresses, not the first packets: with
+				// learning on, a source that speaks during the learning
+				// window is learnt before strict source applies.
+				rc.Learning = "off"
+			}
+			rp := peertest.Rtpengine(t, rc)
+			ua := peertest.BaresipUA(t, peertest.UAConfig{Lifetime: 150 * time.Second})
+			port := peertest.KamailioSBC(t, rp, ua.Port, hardened)
+			tg := fmt.Sprintf("sip:ua@127.0.0.1:%d", port)
+			wants := map[string]finding.Verdict{}
+			for _, id := range ids {
+				wants[id] = want
+			}
+			uaExpect(t, uaRun(t, tg, ids, "", "", ""), wants)
+		})
+	}
+}
