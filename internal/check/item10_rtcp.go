@@ -52,7 +52,7 @@ func uaForgeRTCP(ctx context.Context, env *Env, build func(ours, theirs uint32) 
 		o := Inconclusive("the UA sends no RTP to sipvet, so a reaction to forged RTCP cannot be seen")
 		return obs, map[string]any{"cleanup": s.hangup(ctx)}, &o, nil
 	}
-	theirs := before[len(before)-1].ssrc
+	theirs := uaTheirSSRC(before, s.ssrc)
 	var (
 		wg      sync.WaitGroup
 		methods []string
@@ -78,6 +78,23 @@ func uaForgeRTCP(ctx context.Context, env *Env, build func(ours, theirs uint32) 
 	data := map[string]any{"observed": obs, "source_b": bm.rtp.LocalAddr(), "ua_ssrc": theirs, "our_ssrc": s.ssrc}
 	data["cleanup"] = s.hangup(ctx)
 	return obs, data, nil, nil
+}
+
+// uaTheirSSRC returns the SSRC the UA sends most, leaving out sipvet's
+// own (a UA or echo service may send sipvet's packets back unchanged).
+func uaTheirSSRC(pkts []uaRTPSeen, ours uint32) uint32 {
+	count := map[uint32]int{}
+	best, bestN := pkts[len(pkts)-1].ssrc, 0
+	for _, p := range pkts {
+		if p.ssrc == ours {
+			continue
+		}
+		count[p.ssrc]++
+		if count[p.ssrc] > bestN {
+			best, bestN = p.ssrc, count[p.ssrc]
+		}
+	}
+	return best
 }
 
 func uaPTs(pkts []uaRTPSeen) []uint8 {

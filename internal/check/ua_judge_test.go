@@ -246,3 +246,31 @@ func TestJudgeAnsweredAtA(t *testing.T) {
 		t.Errorf("after bye: %+v", o)
 	}
 }
+
+func TestUATheirSSRC(t *testing.T) {
+	seen := func(ssrcs ...uint32) []uaRTPSeen {
+		var out []uaRTPSeen
+		for _, s := range ssrcs {
+			out = append(out, uaRTPSeen{ssrc: s})
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		pkts []uaRTPSeen
+		want uint32
+	}{
+		{"only theirs", seen(7, 7, 7), 7},
+		{"echo last", seen(7, 1, 7, 1), 7},
+		{"mostly echo", seen(1, 1, 1, 9, 1), 9},
+		{"most frequent", seen(5, 9, 9, 1), 9},
+		{"only echo", seen(1, 1), 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := uaTheirSSRC(c.pkts, 1); got != c.want {
+				t.Errorf("got %d, want %d", got, c.want)
+			}
+		})
+	}
+}

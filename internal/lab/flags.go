@@ -45,6 +45,7 @@ const (
 	FlagDialogForeignSource = "01.dialog-foreign-source"
 	FlagRTPLatch            = "09.rtp-latch"
 	FlagRTCPBye             = "10.rtcp-bye"
+	FlagRTCPLoss            = "10.rtcp-loss"
 	FlagBadSDPAddress       = "16.bad-sdp-address"
 	FlagSDESCleartext       = "21.sdes-cleartext"
 	FlagVBR                 = "22.vbr"
@@ -93,6 +94,7 @@ func FlagHelp() []FlagInfo {
 		{FlagDialogForeignSource, "the UA accepts BYE, CANCEL, re-INVITE and PRACK of its calls from any source; off: only from the address the INVITE came from (others get 403, CANCEL 481)"},
 		{FlagRTPLatch, "the UA's media latches onto the source of any RTP packet (injected media is played and answered); off: only the SDP address is heard"},
 		{FlagRTCPBye, "an RTCP BYE stops the UA's media; off: ignored"},
+		{FlagRTCPLoss, "a receiver report of 50 % loss or more of the UA's stream makes it give the line up and stop its media; off: ignored"},
 		{FlagBadSDPAddress, "INVITEs with loopback, broadcast, multicast or self media addresses, well-known media ports or a foreign loopback Contact are answered; off: 488/403"},
 		{FlagSDESCleartext, "SDES offers (RTP/SAVP a=crypto) over UDP/TCP/WS are answered with the UA's key; off: 488 (DTLS-SRTP and SDES over TLS are accepted)"},
 		{FlagVBR, "Opus is answered under SRTP without cbr=1 (variable bitrate); off: cbr=1"},

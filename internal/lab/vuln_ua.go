@@ -243,12 +243,15 @@ type uaMediaOpts struct {
 	strict, latch bool
 	// rtcpBye stops the media on any RTCP BYE (10.rtcp-bye).
 	rtcpBye bool
+	// rtcpLoss stops the media on a receiver report of heavy loss of the
+	// UA's stream (10.rtcp-loss).
+	rtcpLoss bool
 }
 
 // uaMediaOptions returns the media flaws of the lab.
 func (l *Lab) uaMediaOptions() uaMediaOpts {
 	latch := l.on(FlagRTPLatch)
-	return uaMediaOpts{strict: !latch, latch: latch, rtcpBye: l.on(FlagRTCPBye)}
+	return uaMediaOpts{strict: !latch, latch: latch, rtcpBye: l.on(FlagRTCPBye), rtcpLoss: l.on(FlagRTCPLoss)}
 }
 
 // uaAdmit applies the media flaws to one received datagram: it returns
@@ -273,11 +276,16 @@ func (m *media) uaAdmit(p transport.Packet) bool {
 		m.cfg.log.Info("lab: media latched to a new source", "from", m.remote, "to", src)
 		m.remote = src
 	}
-	if opts.rtcpBye && isRTCP {
+	if (opts.rtcpBye || opts.rtcpLoss) && isRTCP {
 		if pkts, err := rtcp.Unmarshal(p.Data); err == nil {
 			for _, pk := range flattenRTCP(pkts) {
-				if _, ok := pk.(*rtcp.Goodbye); ok {
+				if _, ok := pk.(*rtcp.Goodbye); ok && opts.rtcpBye {
 					m.cfg.log.Info("lab: RTCP BYE stops the media", "src", src)
+					m.uaStopped = true
+					return false
+				}
+				if rr, ok := pk.(*rtcp.ReceiverReport); ok && opts.rtcpLoss && m.heavyLoss(rr.Reports) {
+					m.cfg.log.Info("lab: reported loss stops the media", "src", src)
 					m.uaStopped = true
 					return false
 				}
@@ -285,6 +293,17 @@ func (m *media) uaAdmit(p transport.Packet) bool {
 		}
 	}
 	return true
+}
+
+// heavyLoss reports whether a report block says half or more of the UA's
+// own stream was lost (fraction lost is in 1/256, RFC 3550 §6.4.1).
+func (m *media) heavyLoss(reports []rtcp.ReceptionReport) bool {
+	for _, r := range reports {
+		if r.SSRC == m.cfg.ssrc && r.FractionLost >= 128 {
+			return true
+		}
+	}
+	return false
 }
 
 // uaSameEndpoint reports whether src is the negotiated media address: the

@@ -251,7 +251,7 @@ func TestLabUA(t *testing.T) {
 		"ipa08.plain-rtp-only":          {finding.NotVulnerable, finding.NotVulnerable}, // the lab speaks SRTP (SDES or DTLS) in both profiles
 		"ipa09.rtp-inject":              {finding.Vulnerable, finding.NotVulnerable},
 		"ipa10.rtcp-bye-spoof":          {finding.Vulnerable, finding.NotVulnerable},
-		"ipa10.rtcp-rr-loss":            {finding.NotVulnerable, finding.NotVulnerable},
+		"ipa10.rtcp-rr-loss":            {finding.Vulnerable, finding.NotVulnerable},
 		"ipa16.sdp-loopback":            {finding.Vulnerable, finding.NotVulnerable},
 		"ipa16.sdp-self":                {finding.Vulnerable, finding.NotVulnerable},
 		"ipa16.sdp-broadcast-multicast": {finding.Vulnerable, finding.NotVulnerable},
@@ -344,4 +344,38 @@ func TestSBCBaresip(t *testing.T) {
 			uaExpect(t, uaRun(t, tg, ids, "", "", ""), wants)
 		})
 	}
+}
+
+// TestLinphoneUA runs the UA checks against a second, unrelated UA stack:
+// linphonec 5.1 (belle-sip, mediastreamer2/oRTP). Like baresip it trusts
+// in-dialog requests and RTP from any source and accepts bad media and
+// Contact addresses; it answers SDES offers with its key over cleartext and
+// sends Opus VBR under SRTP. Neither it nor baresip reacts to forged RTCP
+// (asserted here and in TestBaresipUAPlain; baresip 1.0.0 has no handler
+// for RTCP BYE and only stores the loss of receiver reports). By hand, with
+// the forging loop of ipa10.rtcp-rr-loss stretched to 100 reports of 98 %
+// loss over 10 s, linphone still sent 50 packets/s at a 20 ms ptime (its
+// basic rate control does not act on a G.711 stream). So the vulnerable
+// side of ipa10.rtcp-bye-spoof and ipa10.rtcp-rr-loss has no real peer here
+// (the lab shows rtcp-bye-spoof).
+func TestLinphoneUA(t *testing.T) {
+	p := peertest.LinphoneUA(t)
+	tg := fmt.Sprintf("sip:ua@127.0.0.1:%d", p.Port)
+	uaWant(t, tg, map[string]finding.Verdict{
+		"ipa01.bye-foreign-source":      finding.Vulnerable,
+		"ipa01.reinvite-hijack":         finding.Vulnerable,
+		"ipa08.plain-rtp-only":          finding.NotVulnerable, // SDES and DTLS-SRTP supported
+		"ipa09.rtp-inject":              finding.Vulnerable,
+		"ipa10.rtcp-bye-spoof":          finding.NotVulnerable,
+		"ipa10.rtcp-rr-loss":            finding.NotVulnerable,
+		"ipa16.sdp-loopback":            finding.Vulnerable,
+		"ipa16.sdp-self":                finding.Vulnerable,
+		"ipa16.sdp-broadcast-multicast": finding.Vulnerable,
+		"ipa16.sdp-wellknown-port":      finding.Vulnerable,
+		"ipa16.contact-loopback":        finding.Vulnerable,
+		"ipa16.media-after-bye":         finding.NotVulnerable,
+		"ipa21.sdes-over-cleartext":     finding.Vulnerable,
+		"ipa21.dtls-srtp":               finding.NotVulnerable,
+		"ipa22.vbr-under-srtp":          finding.Vulnerable,
+	})
 }
