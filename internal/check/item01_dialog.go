@@ -330,6 +330,7 @@ func runPrackSpoof(ctx context.Context, env *Env) (Outcome, error) {
 		} else {
 			early.remote = sess.ruri
 		}
+		early.routes = uaRouteSet(m)
 		num, _, _ := sess.invite.CSeq()
 		rack := fmt.Sprintf("%s %d INVITE", strings.TrimSpace(m.Get("RSeq")), num)
 		pr := early.inDialog("PRACK", b)

@@ -287,10 +287,7 @@ func (s *uaSession) inviteTx(ctx context.Context, onProvisional func(*sip.Messag
 		} else {
 			s.remote = s.ruri
 		}
-		rr := m.GetAll("Record-Route")
-		for i := len(rr) - 1; i >= 0; i-- {
-			s.routes = append(s.routes, sip.SplitList(rr[i])...)
-		}
+		s.routes = uaRouteSet(m)
 		s.answer, s.ansErr = uaParseSDP(m.Body)
 		if err := s.sendACK(ctx); err != nil {
 			return err
@@ -298,6 +295,20 @@ func (s *uaSession) inviteTx(ctx context.Context, onProvisional func(*sip.Messag
 		return nil
 	}
 	return fmt.Errorf("check: INVITE: too many unrelated messages")
+}
+
+// uaRouteSet is the route set a UAC takes from a response that creates a
+// dialog: its Record-Route entries in reverse order (RFC 3261 §12.1.2).
+func uaRouteSet(m *sip.Message) []string {
+	var routes []string
+	rr := m.GetAll("Record-Route")
+	for i := len(rr) - 1; i >= 0; i-- {
+		entries := sip.SplitList(rr[i])
+		for j := len(entries) - 1; j >= 0; j-- {
+			routes = append(routes, entries[j])
+		}
+	}
+	return routes
 }
 
 // established is true once a 2xx was ACKed.

@@ -274,3 +274,20 @@ func TestUATheirSSRC(t *testing.T) {
 		})
 	}
 }
+
+func TestUARouteSet(t *testing.T) {
+	m, err := sip.Parse([]byte("SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n" +
+		"Record-Route: <sip:p3;lr>, <sip:p2;lr>\r\nRecord-Route: <sip:p1;lr>\r\n" +
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(uaRouteSet(m), " ")
+	if want := "<sip:p1;lr> <sip:p2;lr> <sip:p3;lr>"; got != want {
+		t.Errorf("route set %q, want %q", got, want)
+	}
+	m.Del("Record-Route")
+	if r := uaRouteSet(m); len(r) != 0 {
+		t.Errorf("route set without Record-Route: %q", r)
+	}
+}

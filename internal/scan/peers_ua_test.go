@@ -288,7 +288,8 @@ func TestLabUA(t *testing.T) {
 // so it obeys PRACK, CANCEL and BYE from any source, and sends its answers
 // to the call's first peer (sipvet's address A), not to B: the checks look
 // for those answers at A too. The not-vulnerable direction cannot be
-// expressed in a sipp scenario; TestLabUA shows it with the hardened lab.
+// expressed in a sipp scenario; TestSBCSipp shows it with the same
+// scenarios behind a hardened SBC, TestLabUA with the hardened lab.
 func TestSippUAS(t *testing.T) {
 	t.Run("100rel", func(t *testing.T) {
 		port := peertest.SippUAS(t, "uas_100rel.xml")
@@ -378,4 +379,27 @@ func TestLinphoneUA(t *testing.T) {
 		"ipa21.dtls-srtp":               finding.NotVulnerable,
 		"ipa22.vbr-under-srtp":          finding.Vulnerable,
 	})
+}
+
+// TestSBCSipp puts the sipp UAS scenarios of TestSippUAS behind the same
+// SBC: the naive one relays PRACK and CANCEL from source B to sipp, which
+// obeys them (vulnerable, as when called directly); the hardened one
+// refuses them with 403 because they do not come from the caller's
+// address, so sipp's early dialog survives B's PRACK and its call keeps
+// ringing after B's CANCEL until sipvet's own CANCEL (not vulnerable).
+func TestSBCSipp(t *testing.T) {
+	for _, hardened := range []bool{false, true} {
+		name, want := "naive", finding.Vulnerable
+		if hardened {
+			name, want = "hardened", finding.NotVulnerable
+		}
+		for scenario, id := range map[string]string{"uas_100rel.xml": "ipa01.prack-spoof", "uas_ring.xml": "ipa01.cancel-foreign-source"} {
+			t.Run(name+"/"+id, func(t *testing.T) {
+				rp := peertest.Rtpengine(t, peertest.RtpengineConfig{DeleteDelay: 0})
+				port := peertest.KamailioSBC(t, rp, peertest.SippUAS(t, scenario), hardened)
+				tg := fmt.Sprintf("sip:uas@127.0.0.1:%d", port)
+				uaExpect(t, uaRun(t, tg, []string{id}, "", "", ""), map[string]finding.Verdict{id: want})
+			})
+		}
+	}
 }
