@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# gen-attack-captures.sh — make the real captures of internal/capture's
+# TestRealAttackCaptures: what an eavesdropper records when real software
+# is attacked, makes many calls, or sends SIP in IPv6 fragments.
+#
+#   scripts/gen-attack-captures.sh OUTDIR
+#
+# OUTDIR receives:
+#   attacks.pcapng   sipvet's ipa09.rtp-inject and ipa10.rtcp-bye-spoof run
+#                    against an auto-answering baresip: RTP with sipvet's SSRC
+#                    injected from 127.0.0.2, RTCP BYE forged from 127.0.0.2
+#   sipp-calls.pcapng  sipp's built-in UAC placing 25 calls to its built-in
+#                    UAS (Call-IDs "N-PID@IP", counter branches and tags)
+#   frag6.pcapng     sipp over IPv6 in a network namespace whose loopback MTU
+#                    is 1280: INVITEs of about 2 KB leave the kernel in two
+#                    fragments each; the second one carries carol's digest
+#                    credentials (password kumquat42, scripts/captures/*.xml)
+#
+# Needs: baresip, sipp, dumpcap (tshark), go, unshare and ip (root, for the
+# network namespace). KEEP=1 keeps the work directory.
+set -euo pipefail
+
+out=${1:?usage: gen-attack-captures.sh OUTDIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/sipvet-attack.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]:-}"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+for p in baresip sipp dumpcap go unshare ip python3; do
+	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || { echo "gen-attack-captures: $p is not installed" >&2; exit 1; }
+done
+
+# A free UDP port on 127.0.0.1, chosen by the kernel.
+port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+capture_start() {
+	dumpcap -q -i lo -f "$2" -w "$1" >"$work/dumpcap.log" 2>&1 &
+	cap_pid=$!
+	pids+=($cap_pid)
+	sleep 1
+}
+capture_stop() {
+	sleep 0.5
+	kill -INT "$cap_pid" 2>/dev/null || true
+	wait "$cap_pid" 2>/dev/null || true
+}
+
+(cd "$here" && go build -o "$work/sipvet" ./cmd/sipvet)
+
+# 1. sipvet attacks an auto-answering baresip (plain RTP, RTCP on).
+bp=$(port)
+mkdir -p "$work/ua"
+cat >"$work/ua/config" <<CFG
+poll_method		epoll
+sip_listen		127.0.0.1:$bp
+sip_trans_def		udp
+net_interface		127.0.0.1
+audio_source		aufile,$here/internal/capture/testdata/real/source.wav
+audio_player		aufile,$work/ua/heard.wav
+audio_alert		aufile,$work/ua/alert.wav
+rtp_ports		41000-41098
+rtcp_mux		no
+jitter_buffer_delay	1-10
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			aufile.so
+module			account.so
+CFG
+echo "<sip:ua@127.0.0.1:$bp>;regint=0;answermode=auto" >"$work/ua/accounts"
+: >"$work/ua/contacts"
+capture_start "$out/attacks.pcapng" "udp and (port $bp or portrange 41000-41099 or host 127.0.0.2)"
+baresip -f "$work/ua" -t 60 >"$work/baresip.log" 2>&1 &
+pids+=($!)
+sleep 2
+"$work/sipvet" scan "sip:ua@127.0.0.1:$bp" --checks ipa09.rtp-inject,ipa10.rtcp-bye-spoof \
+	--format json -o "$work/scan.json" --fail-on none >"$work/scan.log" 2>&1
+capture_stop
+
+# 2. Many calls from one client: sipp's built-in UAC and UAS.
+sp=$(port)
+cp=$(port)
+capture_start "$out/sipp-calls.pcapng" "udp and port $sp"
+(cd "$work" && sipp -sn uas -i 127.0.0.1 -p "$sp" -nostdin -bg >/dev/null 2>&1) || true # sipp -bg exits non-zero
+sleep 0.5
+(cd "$work" && sipp -sn uac -i 127.0.0.1 -p "$cp" "127.0.0.1:$sp" -m 25 -r 10 -d 100 -nostdin >/dev/null 2>&1)
+capture_stop
+pkill -f "sipp -sn uas -i 127.0.0.1 -p $sp" 2>/dev/null || true
+
+# 3. SIP in IPv6 fragments made by the kernel: a network namespace of our
+# own whose loopback has the IPv6 minimum MTU.
+unshare -n sh -c "
+set -e
+ip link set lo up
+ip link set lo mtu 1280
+dumpcap -q -i lo -f udp -w '$out/frag6.pcapng' >'$work/dumpcap6.log' 2>&1 & cap=\$!
+sleep 1
+cd '$work'
+sipp -sf '$here/scripts/captures/uas_challenge.xml' -i ::1 -p 45080 -m 1 -nostdin -bg >/dev/null 2>&1 || true
+sleep 0.5
+timeout 10 sipp -sf '$here/scripts/captures/uac_auth_big.xml' -i ::1 -p 45081 -s ring '[::1]:45080' -m 1 -nostdin >/dev/null 2>&1
+sleep 0.5
+kill -INT \$cap
+wait \$cap || true
+"
+ls -l "$out"
