@@ -139,7 +139,7 @@ func (l *lateDriver) get(ctx context.Context) Driver {
 	return l.d
 }
 
-func (l *lateDriver) Name() string    { return "baresip ctrl_tcp" }
+func (l *lateDriver) Name() string    { return "automated peer" }
 func (l *lateDriver) Automated() bool { return true }
 func (l *lateDriver) Do(ctx context.Context, a Action) error {
 	return l.get(ctx).Do(ctx, a)
