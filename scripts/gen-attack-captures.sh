@@ -15,9 +15,14 @@
 #                    is 1280: INVITEs of about 2 KB leave the kernel in two
 #                    fragments each; the second one carries carol's digest
 #                    credentials (password kumquat42, scripts/captures/*.xml)
+#   failover.pcapng  kamailio (scripts/captures/kamailio-failover.cfg) relaying
+#                    a sipp call to its next hop over TLS, failing (it does
+#                    not trust the next hop's certificate) and sending the
+#                    call again over UDP: a TLS-to-cleartext failover
 #
-# Needs: baresip, sipp, dumpcap (tshark), go, unshare and ip (root, for the
-# network namespace). KEEP=1 keeps the work directory.
+# Needs: baresip, sipp, dumpcap (tshark), go, kamailio with its tls module,
+# openssl, unshare and ip (root, for the network namespace). KEEP=1 keeps
+# the work directory.
 set -euo pipefail
 
 out=${1:?usage: gen-attack-captures.sh OUTDIR}
@@ -35,7 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for p in baresip sipp dumpcap go unshare ip python3; do
+for p in baresip sipp dumpcap go unshare ip python3 kamailio openssl; do
 	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || { echo "gen-attack-captures: $p is not installed" >&2; exit 1; }
 done
 
@@ -111,4 +116,36 @@ sleep 0.5
 kill -INT \$cap
 wait \$cap || true
 "
+
+# 4. TLS-to-cleartext failover in a proxy: kamailio on 127.0.0.1 relays to
+# 127.0.0.4, first over TLS (refused: untrusted certificate), then UDP.
+kp=$(port)
+tp=$(port)
+up=$(port)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.4" \
+	-keyout "$work/next.key" -out "$work/next.crt" >/dev/null 2>&1
+cat >"$work/tls.cfg" <<TLS
+[server:default]
+method = TLSv1.2+
+private_key = $work/next.key
+certificate = $work/next.crt
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+ca_list = /etc/ssl/certs/ca-certificates.crt
+TLS
+openssl s_server -accept "127.0.0.4:$tp" -cert "$work/next.crt" -key "$work/next.key" -quiet >"$work/s_server.log" 2>&1 &
+pids+=($!)
+(cd "$work" && sipp -sn uas -i 127.0.0.4 -p "$up" -nostdin -bg >/dev/null 2>&1) || true # sipp -bg exits non-zero
+kamailio -f "$here/scripts/captures/kamailio-failover.cfg" -DD -E -m 64 -M 8 -P "$work/kamailio.pid" -Y "$work" -w "$work" \
+	-l "udp:127.0.0.1:$kp" -l "tls:127.0.0.1:$((kp + 1))" -A "TLSCFG=\"$work/tls.cfg\"" \
+	-A 'NEXTHOP="127.0.0.4"' -A "TLSPORT=\"$tp\"" -A "UDPPORT=\"$up\"" >"$work/kamailio.log" 2>&1 &
+pids+=($!)
+sleep 2
+capture_start "$out/failover.pcapng" "host 127.0.0.4 or port $kp"
+(cd "$work" && sipp -sn uac -i 127.0.0.1 "127.0.0.1:$kp" -m 1 -d 500 -nostdin >/dev/null 2>&1)
+capture_stop
+pkill -f "sipp -sn uas -i 127.0.0.4 -p $up" 2>/dev/null || true
 ls -l "$out"

@@ -19,10 +19,10 @@ import (
 //     Call-IDs, branches and tags);
 //   - frag6.pcapng: sipp over IPv6 with INVITEs the Linux kernel split into
 //     fragments (loopback MTU 1280 in a network namespace), the second one
-//     carrying carol's digest credentials (password kumquat42).
-//
-// No real client here falls back from TLS to cleartext, so the vulnerable
-// side of ipa05.observed-fallback stays synthetic (TestSyntheticGroundTruth).
+//     carrying carol's digest credentials (password kumquat42);
+//   - failover.pcapng: kamailio relaying a call to its next hop over TLS,
+//     failing the handshake (untrusted certificate) and sending the call
+//     again over UDP to the same host.
 func TestRealAttackCaptures(t *testing.T) {
 	analyze := func(t *testing.T, name string) (*Report, ReadStats) {
 		t.Helper()
@@ -74,6 +74,15 @@ func TestRealAttackCaptures(t *testing.T) {
 		}
 		if calls != 25 {
 			t.Errorf("%d Call-IDs for the busiest agent, want sipp's 25 calls", calls)
+		}
+	})
+
+	t.Run("failover", func(t *testing.T) {
+		rep, _ := analyze(t, "failover.pcapng")
+		want(t, rep, map[string]finding.Verdict{CheckFallback: finding.Vulnerable, CheckDigest: finding.NotVulnerable})
+		if len(rep.Fallbacks) != 1 || rep.Fallbacks[0].Client != "127.0.0.1" || rep.Fallbacks[0].TLSAt.IsZero() ||
+			!strings.HasPrefix(rep.Fallbacks[0].Request, "INVITE ") {
+			t.Errorf("fallbacks %+v, want kamailio's INVITE in cleartext after its TLS attempt", rep.Fallbacks)
 		}
 	})
 

@@ -229,9 +229,8 @@ func TestRealCaptures(t *testing.T) {
 			}
 			// Honest calls: no injection, no spoofed RTCP, and too few
 			// requests in one call for an identifier verdict (inconclusive).
-			// The vulnerable side of ipa09, ipa10 and ipa13 on real software
-			// is in TestRealAttackCaptures; that of ipa05 (a client leaving
-			// TLS) only in the synthetic capture (TestSyntheticGroundTruth).
+			// The vulnerable side of ipa05, ipa09, ipa10 and ipa13 on real
+			// software is in TestRealAttackCaptures.
 			for id, want := range map[string]finding.Verdict{CheckAudio: wantAudio, CheckVBR: wantVBR,
 				CheckInjection: finding.NotVulnerable, CheckRTCPSpoof: finding.NotVulnerable,
 				CheckDigest: exposed, CheckDTMF: exposed, CheckHarvest: exposed, CheckSDES: wantSDES,
