@@ -47,6 +47,15 @@ done
 # A free UDP port on 127.0.0.1, chosen by the kernel.
 port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# sipp_bg ARGS...: start sipp in the background (-bg) and remember its PID
+# (sipp's parent exits at once, non-zero, and prints the child's PID).
+sipp_bg() {
+	local pid
+	pid=$(cd "$work" && sipp "$@" -nostdin -bg 2>&1 | sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p') || true
+	[ -n "$pid" ] || { echo "gen-attack-captures: sipp $* did not start" >&2; exit 1; }
+	pids+=("$pid")
+}
+
 capture_start() {
 	dumpcap -q -i lo -f "$2" -w "$1" >"$work/dumpcap.log" 2>&1 &
 	cap_pid=$!
@@ -94,28 +103,29 @@ capture_stop
 sp=$(port)
 cp=$(port)
 capture_start "$out/sipp-calls.pcapng" "udp and port $sp"
-(cd "$work" && sipp -sn uas -i 127.0.0.1 -p "$sp" -nostdin -bg >/dev/null 2>&1) || true # sipp -bg exits non-zero
+sipp_bg -sn uas -i 127.0.0.1 -p "$sp"
 sleep 0.5
 (cd "$work" && sipp -sn uac -i 127.0.0.1 -p "$cp" "127.0.0.1:$sp" -m 25 -r 10 -d 100 -nostdin >/dev/null 2>&1)
 capture_stop
-pkill -f "sipp -sn uas -i 127.0.0.1 -p $sp" 2>/dev/null || true
 
 # 3. SIP in IPv6 fragments made by the kernel: a network namespace of our
 # own whose loopback has the IPv6 minimum MTU.
-unshare -n sh -c "
+# Everything started in the namespace is stopped by the inner trap.
+FRAG_OUT="$out/frag6.pcapng" WORK="$work" SCEN="$here/scripts/captures" unshare -n sh -c '
 set -e
+cap= uas=
+trap "set +e; [ -n \"\$uas\" ] && kill \$uas 2>/dev/null; [ -n \"\$cap\" ] && kill -INT \$cap 2>/dev/null; wait" EXIT
 ip link set lo up
 ip link set lo mtu 1280
-dumpcap -q -i lo -f udp -w '$out/frag6.pcapng' >'$work/dumpcap6.log' 2>&1 & cap=\$!
+dumpcap -q -i lo -f udp -w "$FRAG_OUT" >"$WORK/dumpcap6.log" 2>&1 & cap=$!
 sleep 1
-cd '$work'
-sipp -sf '$here/scripts/captures/uas_challenge.xml' -i ::1 -p 45080 -m 1 -nostdin -bg >/dev/null 2>&1 || true
+cd "$WORK"
+timeout 20 sipp -sf "$SCEN/uas_challenge.xml" -i ::1 -p 45080 -m 1 -nostdin >/dev/null 2>&1 & uas=$!
 sleep 0.5
-timeout 10 sipp -sf '$here/scripts/captures/uac_auth_big.xml' -i ::1 -p 45081 -s ring '[::1]:45080' -m 1 -nostdin >/dev/null 2>&1
+timeout 10 sipp -sf "$SCEN/uac_auth_big.xml" -i ::1 -p 45081 -s ring "[::1]:45080" -m 1 -nostdin >/dev/null 2>&1
 sleep 0.5
-kill -INT \$cap
-wait \$cap || true
-"
+'
+
 
 # 4. TLS-to-cleartext failover in a proxy: kamailio on 127.0.0.1 relays to
 # 127.0.0.4, first over TLS (refused: untrusted certificate), then UDP.
@@ -138,7 +148,7 @@ ca_list = /etc/ssl/certs/ca-certificates.crt
 TLS
 openssl s_server -accept "127.0.0.4:$tp" -cert "$work/next.crt" -key "$work/next.key" -quiet >"$work/s_server.log" 2>&1 &
 pids+=($!)
-(cd "$work" && sipp -sn uas -i 127.0.0.4 -p "$up" -nostdin -bg >/dev/null 2>&1) || true # sipp -bg exits non-zero
+sipp_bg -sn uas -i 127.0.0.4 -p "$up"
 kamailio -f "$here/scripts/captures/kamailio-failover.cfg" -DD -E -m 64 -M 8 -P "$work/kamailio.pid" -Y "$work" -w "$work" \
 	-l "udp:127.0.0.1:$kp" -l "tls:127.0.0.1:$((kp + 1))" -A "TLSCFG=\"$work/tls.cfg\"" \
 	-A 'NEXTHOP="127.0.0.4"' -A "TLSPORT=\"$tp\"" -A "UDPPORT=\"$up\"" >"$work/kamailio.log" 2>&1 &
@@ -147,5 +157,4 @@ sleep 2
 capture_start "$out/failover.pcapng" "host 127.0.0.4 or port $kp"
 (cd "$work" && sipp -sn uac -i 127.0.0.1 "127.0.0.1:$kp" -m 1 -d 500 -nostdin >/dev/null 2>&1)
 capture_stop
-pkill -f "sipp -sn uas -i 127.0.0.4 -p $up" 2>/dev/null || true
 ls -l "$out"

@@ -147,7 +147,9 @@ func TestCrackRealCapture(t *testing.T) {
 		t.Fatalf("sipdump: %v\n%s", err, out)
 	}
 	words := filepath.Join(t.TempDir(), "words.txt")
-	os.WriteFile(words, []byte("password\nbuilder\n123456\nwonderland\n"), 0o644)
+	if err := os.WriteFile(words, []byte("password\nbuilder\n123456\nwonderland\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, in := range [][]string{{"--hashes", dump}, {"--pcap", capture}} {
 		t.Run(in[0], func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r.json")
@@ -168,8 +170,10 @@ func TestCrackRealCapture(t *testing.T) {
 			found := map[string]string{}
 			creds, _ := res.Data["credentials"].([]any)
 			for _, c := range creds {
-				m := c.(map[string]any)
-				found[m["user"].(string)] = m["password"].(string)
+				m, _ := c.(map[string]any)
+				user, _ := m["user"].(string)
+				pw, _ := m["password"].(string)
+				found[user] = pw
 			}
 			if found["alice"] != "wonderland" || found["bob"] != "builder" {
 				t.Errorf("credentials %v, want alice:wonderland and bob:builder", found)

@@ -80,7 +80,7 @@ Exit status: 0 no vulnerable result at or above --fail-on, 1 there is one,
 	f.DurationVar(&hf.window, "window", 4*time.Second, "how long to watch for the device's reaction to a test")
 	f.StringVar(&hf.dutControl, "dut-control", "", "drive the device: baresip-ctrl://HOST:PORT or baresip-cons://HOST:PORT (default: prompt a person)")
 	f.StringVar(&hf.sourceB, "source-b", "", "second local address for foreign-source tests (default 127.0.0.2 on loopback)")
-	f.StringVar(&hf.tlsName, "tls-name", "", "name of the harness in its valid TLS certificate (default: the tls listen host)")
+	f.StringVar(&hf.tlsName, "tls-name", "", "name of the harness in its TLS certificates and in the TLS URIs the device dials (default: the tls listen address)")
 	f.StringVar(&hf.caCert, "ca-cert", "", "harness CA certificate (PEM); created with --ca-key when missing")
 	f.StringVar(&hf.caKey, "ca-key", "", "harness CA key (PEM)")
 	f.StringVar(&hf.evidencePcap, "evidence-pcap", "", "write every packet sent and received to this pcapng file")

@@ -51,7 +51,7 @@ func (noIntegrity) Run(ctx context.Context, env *Env) (Outcome, error) {
 		if cl := env.s2Cleanup(ctx, c, req, res); cl != "" {
 			o.Data["cleanup"] = cl
 		}
-		if o.Verdict == finding.NotVulnerable && o.Data["auth_int"] == true && env.User != "" && env.Password != "" {
+		if o.Data["auth_int"] == true && env.User != "" && env.Password != "" {
 			v, err := verifyAuthInt(ctx, env, c, callee)
 			if err != nil {
 				return Outcome{}, fmt.Errorf("ipa04.no-integrity: %w", err)
@@ -80,19 +80,29 @@ func noIntegrityInvite(ctx context.Context, env *Env, c transport.Conn, d *dialo
 }
 
 // authIntProbe is what verifyAuthInt saw: the answers to an INVITE with a
-// correct qop=auth-int digest and to one whose body was changed after its
-// digest was computed.
+// correct qop=auth-int digest, to one whose body was changed after its
+// auth-int digest was computed, and to one answered with qop=auth whose body
+// was changed (what a man in the middle gets by removing auth-int from the
+// challenge, which nothing protects).
 type authIntProbe struct {
-	Correct  *sip.Message
-	Tampered *sip.Message
+	Correct, Tampered, Downgraded *sip.Message
 }
 
-// verifyAuthInt checks with the test account that the target honours the
-// auth-int it offers: each probe takes a fresh challenge in a new dialog
-// (one-time nonces stay valid) and answers it with qop=auth-int.
+// authIntMode is one verifyAuthInt probe.
+type authIntMode int
+
+const (
+	authIntCorrect authIntMode = iota
+	authIntTampered
+	authIntDowngraded
+)
+
+// verifyAuthInt checks with the test account that the target enforces the
+// auth-int it offers. Each probe takes a fresh challenge in a new dialog
+// (one-time nonces stay valid).
 func verifyAuthInt(ctx context.Context, env *Env, c transport.Conn, callee string) (authIntProbe, error) {
 	var v authIntProbe
-	for _, tamper := range []bool{false, true} {
+	for _, mode := range []authIntMode{authIntCorrect, authIntTampered, authIntDowngraded} {
 		d := env.newDialog()
 		req, res, err := noIntegrityInvite(ctx, env, c, d, callee)
 		if err != nil {
@@ -104,15 +114,18 @@ func verifyAuthInt(ctx context.Context, env *Env, c transport.Conn, callee strin
 		}
 		forced := *ch.Challenge
 		forced.QOP = []string{digest.QOPAuthInt}
+		if mode == authIntDowngraded {
+			forced.QOP = []string{digest.QOPAuth}
+		}
 		next := env.authRebuild(c, d, req)
 		cred, err := env.authAnswer(&authChallenge{Challenge: &forced, Proxy: ch.Proxy}, next, env.User, env.Password, 1)
 		if err != nil {
 			return v, err
 		}
 		next.Set(ch.header(), cred.String())
-		if tamper {
-			// Same offer, another media address: what a man in the middle
-			// would write.
+		if mode != authIntCorrect {
+			// Same offer, another media port: what a man in the middle
+			// would write after the client computed its digest.
 			next.Del("Content-Length")
 			next.SetBody("application/sdp", bytes.Replace(next.Body, []byte("m=audio 9 "), []byte("m=audio 7 "), 1))
 		}
@@ -121,34 +134,46 @@ func verifyAuthInt(ctx context.Context, env *Env, c transport.Conn, callee strin
 			return v, err
 		}
 		env.s2Cleanup(ctx, c, next, r)
-		if tamper {
-			v.Tampered = r.Final
-		} else {
+		switch mode {
+		case authIntCorrect:
 			v.Correct = r.Final
+		case authIntTampered:
+			v.Tampered = r.Final
+		default:
+			v.Downgraded = r.Final
 		}
 	}
 	return v, nil
 }
 
-// judgeAuthInt refines a pass given for an auth-int offer with what the
-// test account saw: a correct auth-int answer must get through and a body
-// changed after the digest was computed must not.
+// judgeAuthInt decides ipa04.no-integrity from the probes of verifyAuthInt:
+// a correct auth-int answer must get through, and neither a body rewritten
+// under an auth-int digest nor one under a qop=auth digest may. A rewritten
+// request counts as accepted when it gets a 1xx/2xx or the same answer as
+// the correct one; no answer decides nothing.
 func judgeAuthInt(offered Outcome, v authIntProbe) Outcome {
-	through := func(m *sip.Message) bool {
-		return m != nil && m.StatusCode != 401 && m.StatusCode != 407 && m.StatusCode != 403
+	authRefused := func(m *sip.Message) bool {
+		return m.StatusCode == 401 || m.StatusCode == 407 || m.StatusCode == 403
+	}
+	accepted := func(m *sip.Message) bool {
+		return m.StatusCode < 300 || m.StatusCode == v.Correct.StatusCode
 	}
 	data := offered.Data
-	data["auth_int_verified"] = map[string]string{"correct": authStatus(v.Correct), "tampered": authStatus(v.Tampered)}
+	data["auth_int_verified"] = map[string]string{"correct": authStatus(v.Correct), "tampered": authStatus(v.Tampered), "downgraded": authStatus(v.Downgraded)}
 	var o Outcome
 	switch {
 	case v.Correct == nil:
 		o = Inconclusive("the INVITE was challenged with qop=auth-int offered, but the test account's auth-int answer got no answer; the offer could not be verified")
-	case !through(v.Correct):
+	case authRefused(v.Correct):
 		o = Inconclusive("the INVITE was challenged with qop=auth-int offered, but the target refused a correctly computed auth-int answer from the test account (%s): it does not check auth-int as RFC 2617 §3.2.2.3 defines it, so no client can use it and body integrity could not be confirmed", authStatus(v.Correct))
-	case through(v.Tampered):
+	case v.Tampered == nil || v.Downgraded == nil:
+		o = Inconclusive("a correct auth-int answer got through (%s), but an INVITE with a rewritten body got no answer, so it is not known whether the target refuses it", authStatus(v.Correct))
+	case accepted(v.Tampered):
 		o = Vulnerable("the target accepted an INVITE whose body was rewritten after its qop=auth-int digest was computed (%s): it offers auth-int but does not check the body hash, so the SDP can be rewritten in transit", authStatus(v.Tampered))
+	case accepted(v.Downgraded):
+		o = Vulnerable("the target accepted an INVITE with a rewritten body under a qop=auth digest (%s): a man in the middle removes auth-int from the unprotected challenge and rewrites the SDP; auth-int must be required for requests with a body", authStatus(v.Downgraded))
 	default:
-		o = Passed("qop=auth-int is offered and enforced: a correct auth-int answer got through (%s), a body rewritten after the digest was refused (%s)", authStatus(v.Correct), authStatus(v.Tampered))
+		o = Passed("qop=auth-int is required and enforced: a correct auth-int answer got through (%s); a body rewritten under an auth-int digest (%s) and under a qop=auth digest (%s) were refused", authStatus(v.Correct), authStatus(v.Tampered), authStatus(v.Downgraded))
 	}
 	o.Data = data
 	return o
@@ -201,7 +226,7 @@ func judgeNoIntegrity(transportName string, final *sip.Message, rang bool) Outco
 		data["qop"] = nonNil(qops)
 		data["auth_int"] = authInt
 		if authInt {
-			o = Passed("the INVITE over cleartext %s was challenged with qop=auth-int offered, so clients can protect the body's integrity (TLS would still be better; pass --user/--password to verify the target enforces it)", strings.ToUpper(transportName))
+			o = Inconclusive("the INVITE over cleartext %s was challenged with qop=auth-int offered; an offer alone protects nothing (a man in the middle can remove it from the challenge): pass --user/--password to verify that the target requires and checks it", strings.ToUpper(transportName))
 		} else {
 			o = Vulnerable("the INVITE over cleartext %s was challenged (%d) without qop=auth-int: the digest covers neither the body nor most headers, so a man in the middle can rewrite the SDP of authenticated requests (no TLS, no S/MIME)", strings.ToUpper(transportName), final.StatusCode)
 		}

@@ -52,7 +52,11 @@ func uaForgeRTCP(ctx context.Context, env *Env, build func(ours, theirs uint32) 
 		o := Inconclusive("the UA sends no RTP to sipvet, so a reaction to forged RTCP cannot be seen")
 		return obs, map[string]any{"cleanup": s.hangup(ctx)}, &o, nil
 	}
-	theirs := uaTheirSSRC(before, s.ssrc)
+	theirs, ok := uaTheirSSRC(before, s.ssrc)
+	if !ok {
+		o := Inconclusive("the UA sends back only sipvet's own RTP (SSRC %d), so there is no stream of its own to forge RTCP about", s.ssrc)
+		return obs, map[string]any{"cleanup": s.hangup(ctx)}, &o, nil
+	}
 	var (
 		wg      sync.WaitGroup
 		methods []string
@@ -81,10 +85,12 @@ func uaForgeRTCP(ctx context.Context, env *Env, build func(ours, theirs uint32) 
 }
 
 // uaTheirSSRC returns the SSRC the UA sends most, leaving out sipvet's
-// own (a UA or echo service may send sipvet's packets back unchanged).
-func uaTheirSSRC(pkts []uaRTPSeen, ours uint32) uint32 {
+// own (a UA or echo service may send sipvet's packets back unchanged); ok
+// is false when there is no other.
+func uaTheirSSRC(pkts []uaRTPSeen, ours uint32) (ssrc uint32, ok bool) {
 	count := map[uint32]int{}
-	best, bestN := pkts[len(pkts)-1].ssrc, 0
+	var best uint32
+	bestN := 0
 	for _, p := range pkts {
 		if p.ssrc == ours {
 			continue
@@ -94,7 +100,7 @@ func uaTheirSSRC(pkts []uaRTPSeen, ours uint32) uint32 {
 			best, bestN = p.ssrc, count[p.ssrc]
 		}
 	}
-	return best
+	return best, bestN > 0
 }
 
 func uaPTs(pkts []uaRTPSeen) []uint8 {

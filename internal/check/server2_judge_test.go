@@ -30,7 +30,7 @@ func TestJudgeNoIntegrity(t *testing.T) {
 		{"served", "udp", "SIP/2.0 200 OK\r\n" + s2Head + "Content-Length: 0\r\n\r\n", false, finding.Vulnerable},
 		{"rang", "udp", "", true, finding.Vulnerable},
 		{"challenge-auth", "udp", "SIP/2.0 401 Unauthorized\r\n" + s2Head + "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth\"\r\nContent-Length: 0\r\n\r\n", false, finding.Vulnerable},
-		{"challenge-auth-int", "udp", "SIP/2.0 401 Unauthorized\r\n" + s2Head + "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth,auth-int\"\r\nContent-Length: 0\r\n\r\n", false, finding.NotVulnerable},
+		{"challenge-auth-int", "udp", "SIP/2.0 401 Unauthorized\r\n" + s2Head + "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth,auth-int\"\r\nContent-Length: 0\r\n\r\n", false, finding.Inconclusive},
 		{"refused", "udp", "SIP/2.0 404 Not Found\r\n" + s2Head + "Content-Length: 0\r\n\r\n", false, finding.Inconclusive},
 		{"silent", "udp", "", false, finding.Inconclusive},
 	}
@@ -50,23 +50,29 @@ func TestJudgeNoIntegrity(t *testing.T) {
 func TestJudgeAuthInt(t *testing.T) {
 	ok := resp(t, "SIP/2.0 200 OK\r\n"+s2Head+"Content-Length: 0\r\n\r\n")
 	notFound := resp(t, "SIP/2.0 404 Not Found\r\n"+s2Head+"Content-Length: 0\r\n\r\n")
+	badBody := resp(t, "SIP/2.0 400 Bad Request\r\n"+s2Head+"Content-Length: 0\r\n\r\n")
 	again := resp(t, "SIP/2.0 407 Proxy Authentication Required\r\n"+s2Head+"Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"\r\nContent-Length: 0\r\n\r\n")
 	cases := []struct {
-		name              string
-		correct, tampered *sip.Message
-		want              finding.Verdict
+		name                          string
+		correct, tampered, downgraded *sip.Message
+		want                          finding.Verdict
 	}{
-		{"enforced", ok, again, finding.NotVulnerable},
-		{"enforced-404", notFound, again, finding.NotVulnerable},
-		{"body-unchecked", ok, ok, finding.Vulnerable},
-		{"correct-refused", again, again, finding.Inconclusive},
-		{"no-answer", nil, nil, finding.Inconclusive},
+		{"enforced", ok, again, again, finding.NotVulnerable},
+		{"enforced-404", notFound, again, again, finding.NotVulnerable},
+		{"rewritten-refused-400", notFound, badBody, badBody, finding.NotVulnerable},
+		{"body-unchecked", ok, ok, again, finding.Vulnerable},
+		{"body-unchecked-same-404", notFound, notFound, again, finding.Vulnerable},
+		{"auth-accepted-for-body", ok, again, ok, finding.Vulnerable},
+		{"correct-refused", again, again, again, finding.Inconclusive},
+		{"no-answer", nil, nil, nil, finding.Inconclusive},
+		{"tampered-unanswered", ok, nil, again, finding.Inconclusive},
+		{"downgrade-unanswered", ok, again, nil, finding.Inconclusive},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			offered := Passed("offered")
+			offered := Inconclusive("offered")
 			offered.Data = map[string]any{"auth_int": true}
-			got := judgeAuthInt(offered, authIntProbe{Correct: c.correct, Tampered: c.tampered})
+			got := judgeAuthInt(offered, authIntProbe{Correct: c.correct, Tampered: c.tampered, Downgraded: c.downgraded})
 			if got.Verdict != c.want {
 				t.Errorf("verdict %s (%s), want %s", got.Verdict, got.Summary, c.want)
 			}

@@ -259,17 +259,18 @@ func TestUATheirSSRC(t *testing.T) {
 		name string
 		pkts []uaRTPSeen
 		want uint32
+		ok   bool
 	}{
-		{"only theirs", seen(7, 7, 7), 7},
-		{"echo last", seen(7, 1, 7, 1), 7},
-		{"mostly echo", seen(1, 1, 1, 9, 1), 9},
-		{"most frequent", seen(5, 9, 9, 1), 9},
-		{"only echo", seen(1, 1), 1},
+		{"only theirs", seen(7, 7, 7), 7, true},
+		{"echo last", seen(7, 1, 7, 1), 7, true},
+		{"mostly echo", seen(1, 1, 1, 9, 1), 9, true},
+		{"most frequent", seen(5, 9, 9, 1), 9, true},
+		{"only echo", seen(1, 1), 0, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := uaTheirSSRC(c.pkts, 1); got != c.want {
-				t.Errorf("got %d, want %d", got, c.want)
+			if got, ok := uaTheirSSRC(c.pkts, 1); got != c.want || ok != c.ok {
+				t.Errorf("got %d %v, want %d %v", got, ok, c.want, c.ok)
 			}
 		})
 	}

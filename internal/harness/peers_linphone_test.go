@@ -31,10 +31,12 @@ func (l linphoneDriver) Do(_ context.Context, a Action) error {
 // client whose checking can be switched, which baresip 1.0.0 cannot (it
 // never verifies): linphonec 5.1 (liblinphone, belle-sip) trusting the
 // harness CA (root_ca) dials the harness over TLS once per certificate.
-//   - verify_server_certs and verify_server_cn on (linphone's defaults):
-//     the four invalid certificates are refused. So is the valid control
-//     one: linphone matches the server name against DNS names only, and the
-//     harness's certificates name 127.0.0.1 as an IP address.
+//   - verify_server_certs and verify_server_cn on (linphone's defaults),
+//     harness named "localhost" (--tls-name): the valid certificate passes,
+//     the four invalid ones are refused: not vulnerable.
+//   - the same, harness named by its address: linphone matches names
+//     against DNS names only, so it refuses the valid certificate (it names
+//     127.0.0.1 as an IP address) too: inconclusive, saying why.
 //   - the chain checked but not the name: the valid certificate passes, the
 //     self-signed, expired and untrusted-CA ones fail, and the wrong-name
 //     one passes: vulnerable, for that one only.
@@ -46,13 +48,15 @@ func TestLinphoneDUT(t *testing.T) {
 	peertest.Need(t, "linphonec")
 	for _, tc := range []struct {
 		name              string
+		tlsName           string
 		certs, cn         bool
 		want              finding.Verdict
 		accepted, refused []string
 	}{
-		{"verify", true, true, finding.NotVulnerable, nil, []string{"valid control certificate"}},
-		{"chain-only", true, false, finding.Vulnerable, []string{"wrong-name"}, []string{"self-signed", "expired", "untrusted-ca"}},
-		{"no-verify", false, false, finding.Vulnerable, []string{"self-signed", "wrong-name", "expired", "untrusted-ca"}, nil},
+		{"verify", "localhost", true, true, finding.NotVulnerable, nil, []string{"self-signed", "wrong-name", "expired", "untrusted-CA"}},
+		{"verify-by-address", "", true, true, finding.Inconclusive, nil, nil},
+		{"chain-only", "", true, false, finding.Vulnerable, []string{"wrong-name"}, []string{"self-signed", "expired", "untrusted-ca"}},
+		{"no-verify", "", false, false, finding.Vulnerable, []string{"self-signed", "wrong-name", "expired", "untrusted-ca"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := testConfig(t)
@@ -60,6 +64,7 @@ func TestLinphoneDUT(t *testing.T) {
 			cfg.Window = 2 * time.Second
 			cfg.Timers.Timeout = 4 * time.Second
 			cfg.Checks = []string{IDClientAcceptsBadCert}
+			cfg.TLSName = tc.tlsName
 			drv := &lateDriver{ch: make(chan Driver, 1)}
 			cfg.Driver = drv
 			ca := filepath.Join(t.TempDir(), "ca.pem")
@@ -86,9 +91,15 @@ func TestLinphoneDUT(t *testing.T) {
 					if tc.want == finding.Vulnerable && strings.Contains(accepted, k) {
 						t.Errorf("%s accepted: %s", k, r.Summary)
 					}
-					if tc.want == finding.NotVulnerable && !strings.Contains(r.Summary, "refused the "+k) {
-						t.Errorf("want the summary to say linphone refused the %s: %s", k, r.Summary)
+					if tc.want == finding.NotVulnerable && !strings.Contains(r.Summary, k) {
+						t.Errorf("want the summary to list the refused %s: %s", k, r.Summary)
 					}
+				}
+				if tc.want == finding.NotVulnerable && !strings.Contains(r.Summary, "accepted the valid one") {
+					t.Errorf("linphone did not accept the valid certificate: %s", r.Summary)
+				}
+				if tc.want == finding.Inconclusive && !strings.Contains(r.Summary, "valid control certificate") {
+					t.Errorf("inconclusive for another reason than the refused valid certificate: %s", r.Summary)
 				}
 			}
 			if t.Failed() {

@@ -77,6 +77,10 @@ func (l *Lab) challenge(req *sip.Message, stale bool) *sip.Message {
 		QOP: []string{digest.QOPAuth}, Stale: stale}
 	if !l.on(FlagNoIntegrity) {
 		ch.QOP = append(ch.QOP, digest.QOPAuthInt)
+		if len(req.Body) > 0 {
+			// A body is only protected when auth-int is required.
+			ch.QOP = []string{digest.QOPAuthInt}
+		}
 	}
 	resp := sip.NewResponse(req, 401, "Unauthorized")
 	resp.Add("WWW-Authenticate", ch.String())
@@ -131,6 +135,9 @@ func (l *Lab) authenticate(in *inbound) authDecision {
 		return authDecision{deny: sip.NewResponse(req, 403, "Forbidden")}
 	}
 	if cred.QOP == "" && !l.on(FlagQopDowngrade) {
+		return authDecision{deny: l.challenge(req, false)}
+	}
+	if len(req.Body) > 0 && !l.on(FlagNoIntegrity) && !strings.EqualFold(cred.QOP, digest.QOPAuthInt) {
 		return authDecision{deny: l.challenge(req, false)}
 	}
 	if !l.on(FlagUserMismatch) && cred.Username != claimedUser(req) {

@@ -29,7 +29,7 @@ type UAConfig struct {
 
 // UAPeer is a running baresip.
 type UAPeer struct {
-	// Port is the SIP port on 127.0.0.1 (UDP and TCP).
+	// Port is the SIP port on 127.0.0.1 (UDP; baresip also serves TCP there).
 	Port int
 	logs *ProcLogs
 }

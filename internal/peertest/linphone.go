@@ -69,9 +69,9 @@ func startLinphone(t testing.TB, sipExtra, sections string) *linphone {
 	cmd := exec.Command(bin, "-a", "-c", rcFile, "-d", "1")
 	cmd.Env = append(os.Environ(), "HOME="+home)
 	cmd.Stdin = r
-	logs, _ := StartProcess(t, "linphonec", cmd, 6000)
-	r.Close()
 	t.Cleanup(func() { w.Close() })
+	defer r.Close() // the child has its own copy once started
+	logs, _ := StartProcess(t, "linphonec", cmd, 6000)
 	l := &linphone{port: port, logs: logs, in: w}
 	for _, c := range []string{"soundcard use files", "play " + wav} {
 		if err := l.command(c); err != nil {

@@ -95,8 +95,8 @@ const (
 	// qop="auth".
 	KamailioAuthInt = "AUTH_INT"
 	// KamailioSlow runs one worker that spends 5 ms on every request (a
-	// stand-in for a slow database); with KamailioStrict, pike is tuned to
-	// that capacity (40 requests per 2 s per source).
+	// stand-in for a slow database); with KamailioStrict, pike limits each
+	// source to 40 requests per 2 s, well below that capacity.
 	KamailioSlow = "SLOW"
 )
 
