@@ -25,24 +25,8 @@
 # the work directory.
 set -euo pipefail
 
-out=${1:?usage: gen-attack-captures.sh OUTDIR}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d /tmp/sipvet-attack.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]:-}"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-for p in baresip sipp dumpcap go unshare ip python3 kamailio openssl; do
-	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || { echo "gen-attack-captures: $p is not installed" >&2; exit 1; }
-done
+. "$(dirname "$0")/captures/lib.sh"
+capture_init gen-attack-captures "${1:?usage: gen-attack-captures.sh OUTDIR}" baresip sipp dumpcap go unshare ip python3 kamailio openssl
 
 # A free UDP port on 127.0.0.1, chosen by the kernel.
 port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -56,17 +40,6 @@ sipp_bg() {
 	pids+=("$pid")
 }
 
-capture_start() {
-	dumpcap -q -i lo -f "$2" -w "$1" >"$work/dumpcap.log" 2>&1 &
-	cap_pid=$!
-	pids+=($cap_pid)
-	sleep 1
-}
-capture_stop() {
-	sleep 0.5
-	kill -INT "$cap_pid" 2>/dev/null || true
-	wait "$cap_pid" 2>/dev/null || true
-}
 
 (cd "$here" && go build -o "$work/sipvet" ./cmd/sipvet)
 

@@ -24,24 +24,8 @@
 # is written only by a full run.
 set -euo pipefail
 
-out=${1:?usage: gen-captures.sh OUTDIR}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d /tmp/sipvet-gen.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]:-}"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-for p in kamailio baresip espeak-ng sox dumpcap openssl; do
-	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || { echo "gen-captures: $p is not installed" >&2; exit 1; }
-done
+. "$(dirname "$0")/captures/lib.sh"
+capture_init gen-captures "${1:?usage: gen-captures.sh OUTDIR}" kamailio baresip espeak-ng sox dumpcap openssl
 
 # A free port on 127.0.0.1 (UDP and TCP, and the next one too), chosen by
 # the kernel.
@@ -133,17 +117,6 @@ start_baresip() {
 
 cons() { printf '%s\n' "$2" >"/dev/udp/127.0.0.1/$1"; }
 
-capture_start() {
-	dumpcap -q -i lo -f "$2" -w "$1" >"$work/dumpcap.log" 2>&1 &
-	cap_pid=$!
-	pids+=($cap_pid)
-	sleep 1
-}
-capture_stop() {
-	sleep 0.5
-	kill -INT "$cap_pid" 2>/dev/null || true
-	wait "$cap_pid" 2>/dev/null || true
-}
 
 # call NAME MEDIAENC CODECS: alice calls bob through kamailio and sends DTMF.
 call() {

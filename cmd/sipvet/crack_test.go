@@ -43,6 +43,17 @@ func crackFixture(t *testing.T) (hashes, words string) {
 	return hashes, words
 }
 
+// offlineCrackResult returns the ipa03.offline-crack result of a run (nil if
+// there is none).
+func offlineCrackResult(run *finding.Run) *finding.Result {
+	for i, r := range run.Results {
+		if r.Check == crack.CheckID {
+			return &run.Results[i]
+		}
+	}
+	return nil
+}
+
 func TestCrackCommand(t *testing.T) {
 	hashes, words := crackFixture(t)
 	for _, src := range [][]string{{"--wordlist", words}, {"--mask", "?d?d9?1", "-1", "01"}} {
@@ -61,13 +72,10 @@ func TestCrackCommand(t *testing.T) {
 				t.Fatalf("mode %q", run.Mode)
 			}
 			items := map[int]bool{}
-			var res *finding.Result
-			for i, r := range run.Results {
+			for _, r := range run.Results {
 				items[r.Item] = true
-				if r.Check == crack.CheckID {
-					res = &run.Results[i]
-				}
 			}
+			res := offlineCrackResult(run)
 			if len(items) != 22 || res == nil || res.Verdict != finding.Vulnerable {
 				t.Fatalf("items %d, result %+v", len(items), res)
 			}
@@ -157,13 +165,7 @@ func TestCrackRealCapture(t *testing.T) {
 			if code, stdout, stderr := sipvet(t, args...); code != exitFindings {
 				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 			}
-			var res *finding.Result
-			run := readRun(t, out)
-			for i, r := range run.Results {
-				if r.Check == crack.CheckID {
-					res = &run.Results[i]
-				}
-			}
+			res := offlineCrackResult(readRun(t, out))
 			if res == nil || res.Verdict != finding.Vulnerable {
 				t.Fatalf("result %+v", res)
 			}

@@ -1,8 +1,6 @@
 package capture
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,17 +22,6 @@ import (
 //     failing the handshake (untrusted certificate) and sending the call
 //     again over UDP to the same host.
 func TestRealAttackCaptures(t *testing.T) {
-	analyze := func(t *testing.T, name string) (*Report, ReadStats) {
-		t.Helper()
-		rep, st, err := AnalyzeFile(context.Background(), filepath.Join("testdata", "real", name), Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Stopped != nil || st.Undecoded != 0 {
-			t.Fatalf("read %s: %+v", name, st)
-		}
-		return rep, st
-	}
 	want := func(t *testing.T, rep *Report, w map[string]finding.Verdict) {
 		t.Helper()
 		v := verdicts(rep)
@@ -46,7 +33,7 @@ func TestRealAttackCaptures(t *testing.T) {
 	}
 
 	t.Run("attacks", func(t *testing.T) {
-		rep, _ := analyze(t, "attacks.pcapng")
+		rep, _, _ := realCapture(t, "attacks.pcapng")
 		want(t, rep, map[string]finding.Verdict{
 			CheckInjection: finding.Vulnerable, CheckRTCPSpoof: finding.Vulnerable,
 			CheckAudio: finding.Vulnerable, CheckDigest: finding.NotVulnerable, CheckSDES: finding.NotVulnerable,
@@ -66,7 +53,7 @@ func TestRealAttackCaptures(t *testing.T) {
 	})
 
 	t.Run("sipp-calls", func(t *testing.T) {
-		rep, _ := analyze(t, "sipp-calls.pcapng")
+		rep, _, _ := realCapture(t, "sipp-calls.pcapng")
 		want(t, rep, map[string]finding.Verdict{CheckIdentifiers: finding.Vulnerable, CheckDigest: finding.NotVulnerable})
 		calls := 0
 		for _, a := range rep.Agents {
@@ -78,7 +65,7 @@ func TestRealAttackCaptures(t *testing.T) {
 	})
 
 	t.Run("failover", func(t *testing.T) {
-		rep, _ := analyze(t, "failover.pcapng")
+		rep, _, _ := realCapture(t, "failover.pcapng")
 		want(t, rep, map[string]finding.Verdict{CheckFallback: finding.Vulnerable, CheckDigest: finding.NotVulnerable})
 		if len(rep.Fallbacks) != 1 || rep.Fallbacks[0].Client != "127.0.0.1" || rep.Fallbacks[0].TLSAt.IsZero() ||
 			!strings.HasPrefix(rep.Fallbacks[0].Request, "INVITE ") {
@@ -87,7 +74,7 @@ func TestRealAttackCaptures(t *testing.T) {
 	})
 
 	t.Run("frag6", func(t *testing.T) {
-		rep, st := analyze(t, "frag6.pcapng")
+		rep, _, st := realCapture(t, "frag6.pcapng")
 		if st.Fragments < 4 || st.Reassembled < 2 {
 			t.Errorf("fragments %d, reassembled %d: want both INVITEs rebuilt from kernel fragments", st.Fragments, st.Reassembled)
 		}

@@ -22,7 +22,7 @@ func realPasswords() map[string]string {
 	return map[string]string{"alice": "wonderland", "bob": "builder"}
 }
 
-func realCapture(t *testing.T, name string) (*Report, *memStore) {
+func realCapture(t *testing.T, name string) (*Report, *memStore, ReadStats) {
 	t.Helper()
 	store := newMemStore()
 	rep, st, err := AnalyzeFile(context.Background(), filepath.Join("testdata", "real", name), Options{Audio: store})
@@ -32,7 +32,7 @@ func realCapture(t *testing.T, name string) (*Report, *memStore) {
 	if st.Stopped != nil || st.Undecoded != 0 {
 		t.Fatalf("read %s: %+v", name, st)
 	}
-	return rep, store
+	return rep, store, st
 }
 
 func realSource(t *testing.T) []int16 {
@@ -129,7 +129,7 @@ func TestRealCaptures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(strings.TrimSuffix(tc.file, ".pcapng"), func(t *testing.T) {
-			rep, store := realCapture(t, tc.file)
+			rep, store, _ := realCapture(t, tc.file)
 			v := verdicts(rep)
 			// Digests: every captured response verifies with the account's password.
 			if tc.digests {

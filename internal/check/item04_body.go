@@ -112,13 +112,12 @@ func verifyAuthInt(ctx context.Context, env *Env, c transport.Conn, callee strin
 		if ch == nil || !ch.Offers(digest.QOPAuthInt) {
 			return v, nil
 		}
-		forced := *ch.Challenge
-		forced.QOP = []string{digest.QOPAuthInt}
+		qop := digest.QOPAuthInt
 		if mode == authIntDowngraded {
-			forced.QOP = []string{digest.QOPAuth}
+			qop = digest.QOPAuth
 		}
 		next := env.authRebuild(c, d, req)
-		cred, err := env.authAnswer(&authChallenge{Challenge: &forced, Proxy: ch.Proxy}, next, env.User, env.Password, 1)
+		cred, err := forgedAnswer(env, ch, next, func(fc *digest.Challenge) { fc.QOP = []string{qop} })
 		if err != nil {
 			return v, err
 		}

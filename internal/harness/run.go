@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
@@ -191,14 +190,7 @@ func (r *runner) runCheck(ctx context.Context, ci CheckInfo) (o outcome) {
 func (r *runner) dialURI(number, via string) string {
 	switch via {
 	case "tls":
-		host := r.s.tls.addr
-		if r.cfg.TLSName != "" {
-			// The certificates name TLSName: a DUT that checks names must
-			// be sent there, not to the address.
-			_, port, _ := net.SplitHostPort(host)
-			host = net.JoinHostPort(r.cfg.TLSName, port)
-		}
-		return fmt.Sprintf("sip:%s@%s;transport=tls", number, host)
+		return fmt.Sprintf("sip:%s@%s;transport=tls", number, r.s.tlsHostPort())
 	case "tcp":
 		return fmt.Sprintf("sip:%s@%s;transport=tcp", number, r.s.lst["tcp"].Addr())
 	}

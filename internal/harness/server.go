@@ -383,6 +383,17 @@ func (s *server) defaultHandle(in inbound) {
 	}
 }
 
+// tlsHostPort is how the DUT reaches the TLS listener: Config.TLSName
+// (the name its certificates carry) with the listener's port, else the
+// listener's address.
+func (s *server) tlsHostPort() string {
+	if s.cfg.TLSName == "" {
+		return s.tls.addr
+	}
+	_, port, _ := net.SplitHostPort(s.tls.addr)
+	return net.JoinHostPort(s.cfg.TLSName, port)
+}
+
 // listenerURI is the harness's own address for Contact headers.
 func (s *server) listenerURI(via string) string {
 	switch via {

@@ -1,14 +1,12 @@
 package peertest
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // KamailioProxy starts the naive open-relay proxy of
@@ -45,25 +43,13 @@ func EnumUsers(n, from, span int) []KamailioUser {
 
 func s2StartKamailio(t testing.TB, cfg string, defines []string, users []KamailioUser) int {
 	t.Helper()
-	bin := Need(t, "kamailio")
 	dir := t.TempDir()
-	port := FreePort(t)
-	args := []string{"-f", cfg, "-DD", "-E", "-m", "64", "-M", "8",
-		"-P", filepath.Join(dir, "kamailio.pid"), "-Y", dir, "-w", dir,
-		"-l", fmt.Sprintf("udp:127.0.0.1:%d", port), "-l", fmt.Sprintf("tcp:127.0.0.1:%d", port)}
-	for _, d := range defines {
-		args = append(args, "-A", d)
-	}
 	if len(defines) > 0 {
 		db := filepath.Join(dir, "kamailio.db")
 		s2SQLite(t, db, users)
-		args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
+		defines = append(append([]string(nil), defines...), fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
 	}
-	logs, _ := StartProcess(t, "kamailio", exec.Command(bin, args...), 4000)
-	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
-		t.Fatalf("kamailio did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
-	}
-	return port
+	return runKamailio(t, "kamailio", cfg, dir, defines)
 }
 
 // s2SQLite creates the kamailio schema and the given subscribers.

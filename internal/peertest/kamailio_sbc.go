@@ -1,12 +1,8 @@
 package peertest
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 )
 
 // KamailioSBC starts testdata/kamailio-sbc.cfg on a free 127.0.0.1 UDP+TCP
@@ -15,21 +11,9 @@ import (
 // Contact and SDP checks and rtpengine's strict source. It returns the port.
 func KamailioSBC(t testing.TB, rtp *RtpenginePeer, uaPort int, hardened bool) int {
 	t.Helper()
-	bin := Need(t, "kamailio")
-	dir := t.TempDir()
-	port := FreePort(t)
-	args := []string{"-f", testdata("kamailio-sbc.cfg"), "-DD", "-E", "-m", "64", "-M", "8",
-		"-P", filepath.Join(dir, "kamailio.pid"), "-Y", dir, "-w", dir,
-		"-l", fmt.Sprintf("udp:127.0.0.1:%d", port), "-l", fmt.Sprintf("tcp:127.0.0.1:%d", port),
-		"-A", fmt.Sprintf(`NGSOCK="udp:%s"`, rtp.NgAddr),
-		"-A", fmt.Sprintf(`UA="sip:127.0.0.1:%d"`, uaPort),
-		"-A", `UA_IP="127.0.0.1"`}
+	defines := []string{fmt.Sprintf(`NGSOCK="udp:%s"`, rtp.NgAddr), fmt.Sprintf(`UA="sip:127.0.0.1:%d"`, uaPort), `UA_IP="127.0.0.1"`}
 	if hardened {
-		args = append(args, "-A", "HARDENED")
+		defines = append(defines, "HARDENED")
 	}
-	logs, _ := StartProcess(t, "kamailio-sbc", exec.Command(bin, args...), 6000)
-	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
-		t.Fatalf("kamailio SBC did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
-	}
-	return port
+	return runKamailio(t, "kamailio-sbc", testdata("kamailio-sbc.cfg"), t.TempDir(), defines)
 }

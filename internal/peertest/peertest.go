@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -106,50 +105,38 @@ const (
 // until kamailio answers and stops it on cleanup.
 func Kamailio(t testing.TB, defines ...string) int {
 	t.Helper()
-	bin := Need(t, "kamailio")
 	dir := t.TempDir()
+	var args []string
+	for _, d := range defines {
+		args = append(args, d)
+		if d == KamailioStrict || d == KamailioPermissive {
+			db := filepath.Join(dir, "kamailio.db")
+			s2SQLite(t, db, KamailioUsers())
+			args = append(args, fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
+		}
+	}
+	return runKamailio(t, "kamailio", testdata("kamailio.cfg"), dir, args)
+}
+
+// runKamailio starts kamailio with the configuration file cfg and the
+// defines (-A) on a free 127.0.0.1 UDP+TCP port, with its pid file and
+// working directory in dir, waits until it answers OPTIONS and stops it on
+// cleanup. It returns the port.
+func runKamailio(t testing.TB, name, cfg, dir string, defines []string) int {
+	t.Helper()
+	bin := Need(t, "kamailio")
 	port := FreePort(t)
-	args := []string{"-f", testdata("kamailio.cfg"), "-DD", "-E", "-m", "64", "-M", "8",
+	args := []string{"-f", cfg, "-DD", "-E", "-m", "64", "-M", "8",
 		"-P", filepath.Join(dir, "kamailio.pid"), "-Y", dir, "-w", dir,
 		"-l", fmt.Sprintf("udp:127.0.0.1:%d", port), "-l", fmt.Sprintf("tcp:127.0.0.1:%d", port)}
 	for _, d := range defines {
 		args = append(args, "-A", d)
-		if d == KamailioStrict || d == KamailioPermissive {
-			db := filepath.Join(dir, "kamailio.db")
-			sqliteDB(t, db)
-			args = append(args, "-A", fmt.Sprintf(`DBURL="sqlite:///%s"`, db))
-		}
 	}
-	logs, _ := StartProcess(t, "kamailio", exec.Command(bin, args...), 4000)
+	logs, _ := StartProcess(t, name, exec.Command(bin, args...), 6000)
 	if err := WaitSIP(context.Background(), port, 10*time.Second); err != nil {
-		t.Fatalf("kamailio did not come up on port %d: %v\n%s", port, err, tail(logs.String(), 4000))
+		t.Fatalf("%s did not come up on port %d: %v\n%s", name, port, err, tail(logs.String(), 4000))
 	}
 	return port
-}
-
-func sqliteDB(t testing.TB, path string) {
-	t.Helper()
-	bin := Need(t, "sqlite3")
-	var sql strings.Builder
-	for _, f := range []string{"/usr/share/kamailio/db_sqlite/standard-create.sql", "/usr/share/kamailio/db_sqlite/auth_db-create.sql"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("kamailio sqlite schema: %v (install kamailio-sqlite-modules)", err)
-			}
-			t.Skipf("kamailio sqlite schema missing: %v", err)
-		}
-		sql.Write(b)
-		sql.WriteString("\n")
-	}
-	for _, u := range KamailioUsers() {
-		fmt.Fprintf(&sql, "INSERT INTO subscriber (username, domain, password) VALUES ('%s', '127.0.0.1', '%s');\n", u.Name, u.Password)
-	}
-	cmd := exec.Command(bin, path)
-	cmd.Stdin = strings.NewReader(sql.String())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("create kamailio database: %v\n%s", err, out)
-	}
 }
 
 // WaitSIP sends OPTIONS to udp 127.0.0.1:port until any SIP response comes
