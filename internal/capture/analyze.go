@@ -1,8 +1,11 @@
 package capture
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync/atomic"
 )
@@ -10,7 +13,7 @@ import (
 // Analyze reads a capture from r and analyses it.
 func Analyze(ctx context.Context, r io.Reader, o Options) (*Report, ReadStats, error) {
 	a := NewAnalyzer(o)
-	st, err := readInto(o, a, func(fn func(*Packet)) (ReadStats, error) { return Read(ctx, r, fn) })
+	st, err := readInto(ctx, o, a, r)
 	if err != nil {
 		return nil, st, err
 	}
@@ -19,76 +22,126 @@ func Analyze(ctx context.Context, r io.Reader, o Options) (*Report, ReadStats, e
 
 // AnalyzeFile reads the capture at path and analyses it.
 func AnalyzeFile(ctx context.Context, path string, o Options) (*Report, ReadStats, error) {
-	a := NewAnalyzer(o)
-	st, err := readInto(o, a, func(fn func(*Packet)) (ReadStats, error) { return ReadFile(ctx, path, fn) })
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, st, err
+		return nil, ReadStats{}, fmt.Errorf("capture: %w", err)
 	}
-	return a.Finish(), st, nil
+	defer f.Close()
+	return Analyze(ctx, f, o)
 }
 
-// packetBatch is a run of packets copied out of the reader's buffers.
-// Media jobs point into its arena instead of copying the payload again;
-// refs counts the analysis (one) and those jobs, and the last to let go
-// returns the batch to the reader.
+// packetBatch is a run of packets and the arena their payloads live in:
+// copied out of pcapgo's buffer, or (classic pcap) the chunk of the file
+// the packets were read from. Media jobs point into the arena instead of
+// copying the payload again; refs counts the analysis (one) and the
+// worker batches holding such jobs, and the last to let go returns the
+// batch to the reader.
 type packetBatch struct {
 	pkts  []Packet
 	arena []byte
+	// sipAt are the indexes of the packets with a parsed SIP message
+	sipAt []int32
 	refs  atomic.Int32
 	free  chan<- *packetBatch
+}
+
+// add appends a packet (a copy of p).
+func (b *packetBatch) add(p *Packet) {
+	if p.sip != nil {
+		b.sipAt = append(b.sipAt, int32(len(b.pkts)))
+	}
+	b.pkts = append(b.pkts, *p)
 }
 
 // release drops one reference; the last one recycles the batch.
 func (b *packetBatch) release() {
 	if b.refs.Add(-1) == 0 {
-		clear(b.pkts)
-		b.pkts, b.arena = b.pkts[:0], b.arena[:0]
+		// Only the parsed SIP messages hold memory outside the batch:
+		// dropped, so that a recycled batch keeps none alive (the
+		// payloads point into the arena, which is reused anyway).
+		for _, i := range b.sipAt {
+			b.pkts[i].sip = nil
+		}
+		b.pkts, b.arena, b.sipAt = b.pkts[:0], b.arena[:0], b.sipAt[:0]
 		b.free <- b
 	}
 }
 
-// readInto runs read and feeds the packets to a. With more than one
+// batchPool returns n empty batches in a channel they return to.
+func batchPool(n int) chan *packetBatch {
+	free := make(chan *packetBatch, n)
+	for range n {
+		free <- &packetBatch{pkts: make([]Packet, 0, batchJobs), arena: make([]byte, 0, chunkSize), free: free}
+	}
+	return free
+}
+
+// readInto reads the capture from r and feeds its packets to a. A classic
+// pcap file is read in chunks into the batches' arenas (see chunks.go);
+// pcapng and anything else goes through pcapgo (Read). With more than one
 // worker, reading and link-layer decoding run on their own goroutine and
 // hand batches of packets (in capture order) to the analysis through a
 // bounded channel, so the two overlap.
-func readInto(o Options, a *Analyzer, read func(func(*Packet)) (ReadStats, error)) (ReadStats, error) {
-	n := o.Workers
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+func readInto(ctx context.Context, o Options, a *Analyzer, r io.Reader) (ReadStats, error) {
+	head := make([]byte, pcapHeaderLen)
+	n, _ := io.ReadFull(r, head)
+	h, classic := parsePcapHeader(head[:n])
+	if !classic {
+		// pcapng, gzip or not a capture: pcapgo reads it and says what
+		// is wrong
+		r = io.MultiReader(bytes.NewReader(head[:n]), r)
 	}
-	if n <= 1 {
-		return read(a.Packet)
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	const batches = 4
+	if workers <= 1 {
+		if !classic {
+			return Read(ctx, r, a.Packet)
+		}
+		var st ReadStats
+		free := batchPool(2)
+		readPcapChunks(ctx, r, h, newDecoder(), &st, func() *packetBatch { return <-free }, func(b *packetBatch) {
+			for i := range b.pkts {
+				a.Packet(&b.pkts[i])
+			}
+			b.refs.Store(1)
+			b.release()
+		})
+		return st, nil
+	}
+	const batches = 32
 	full := make(chan *packetBatch, batches)
-	free := make(chan *packetBatch, batches)
-	for range batches {
-		free <- &packetBatch{pkts: make([]Packet, 0, batchJobs), arena: make([]byte, 0, batchBytes), free: free}
-	}
+	free := batchPool(batches)
 	type result struct {
 		st  ReadStats
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		cur := <-free
-		st, err := read(func(p *Packet) {
-			off := len(cur.arena)
-			cur.arena = append(cur.arena, p.Payload...)
-			q := *p
-			q.Payload = cur.arena[off:len(cur.arena):len(cur.arena)]
-			q.sip = parseAhead(&q)
-			cur.pkts = append(cur.pkts, q)
-			if len(cur.pkts) >= batchJobs || len(cur.arena) >= batchBytes {
+		var res result
+		if classic {
+			readPcapChunks(ctx, r, h, newDecoder(), &res.st, func() *packetBatch { return <-free }, func(b *packetBatch) { full <- b })
+		} else {
+			cur := <-free
+			res.st, res.err = Read(ctx, r, func(p *Packet) {
+				off := len(cur.arena)
+				cur.arena = append(cur.arena, p.Payload...)
+				q := *p
+				q.Payload = cur.arena[off:len(cur.arena):len(cur.arena)]
+				q.sip = parseAhead(&q)
+				cur.add(&q)
+				if len(cur.pkts) >= batchJobs || len(cur.arena) >= batchBytes {
+					full <- cur
+					cur = <-free
+				}
+			})
+			if len(cur.pkts) > 0 {
 				full <- cur
-				cur = <-free
 			}
-		})
-		if len(cur.pkts) > 0 {
-			full <- cur
 		}
 		close(full)
-		done <- result{st, err}
+		done <- res
 	}()
 	for b := range full {
 		b.refs.Store(1)
@@ -102,6 +155,6 @@ func readInto(o Options, a *Analyzer, read func(func(*Packet)) (ReadStats, error
 		a.pipe.flush()
 		b.release()
 	}
-	r := <-done
-	return r.st, r.err
+	res := <-done
+	return res.st, res.err
 }

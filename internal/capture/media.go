@@ -248,7 +248,9 @@ func (a *Analyzer) rtp(p *Packet) {
 // dispatchRTP hands an RTP packet to the worker of its stream.
 func (a *Analyzer) dispatchRTP(s *stream, p *Packet, h rtpHdr) {
 	s.last = p.Time
-	a.pipe.send(job{kind: jobRTP, s: s, p: *p, h: h})
+	j := packetJob(jobRTP, s, p)
+	j.h = h
+	a.pipe.send(j)
 }
 
 // heuristic confirms a flow as RTP once a few packets of one SSRC arrive
@@ -841,7 +843,9 @@ func (a *Analyzer) rtcp(p *Packet) {
 	// SSRC (it knows the key that stream verified), else here with the
 	// dialog's keys.
 	if s := a.rtcpStream(binary.BigEndian.Uint32(p.Payload[4:]), p.Src); s != nil {
-		a.pipe.send(job{kind: jobRTCP, s: s, p: *p, keys: ref.dlg.keys})
+		j := packetJob(jobRTCP, s, p)
+		j.rtcp = &rtcpJob{src: p.Src, keys: ref.dlg.keys}
+		a.pipe.send(j)
 		return
 	}
 	if pl, ok := decryptRTCP(p.Payload, ref.dlg.keys); ok {

@@ -3,9 +3,11 @@ package capture
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"runtime"
 	"sort"
 	"sync"
+	"time"
 )
 
 // The media pipeline. The goroutine that calls Analyzer.Packet keeps all
@@ -27,28 +29,45 @@ const (
 	jobFinish
 )
 
-// job is one unit of per-stream work.
+// job is one unit of per-stream work. It carries only what the workers
+// use of the packet: jobs cross from one core to another by the million,
+// and their size is memory traffic.
 type job struct {
-	kind uint8
-	s    *stream
-	p    Packet // Payload points into the batch arena (or the reader's buffer when inline)
-	h    rtpHdr
-	keys []SDESKey // jobRTCP: the dialog's keys
-	// src, when set, is the reader batch p.Payload points into; the job
-	// holds a reference to it until it has run.
-	src *packetBatch
+	s     *stream
+	pl    []byte // the payload: in the batch arena, the reader's batch or (inline) the caller's buffer
+	time  time.Time
+	index int64
+	h     rtpHdr
+	kind  uint8
+	rtcp  *rtcpJob // jobRTCP
+}
+
+// rtcpJob is what an RTCP job carries besides the payload.
+type rtcpJob struct {
+	src  netip.AddrPort
+	keys []SDESKey // the dialog's keys
+}
+
+// packetJob returns the job kind for p (an RTP or RTCP packet of s).
+func packetJob(kind uint8, s *stream, p *Packet) job {
+	return job{kind: kind, s: s, pl: p.Payload, time: p.Time, index: p.Index}
 }
 
 const (
 	batchJobs  = 512
 	batchBytes = 256 << 10
 	// batchesPerWorker bounds the memory in flight per worker.
-	batchesPerWorker = 4
+	batchesPerWorker = 16
 )
 
 type batch struct {
 	jobs  []job
 	arena []byte
+	// srcs are the reader batches the jobs' payloads point into; the
+	// batch holds one reference on each until its jobs have run (one
+	// atomic operation per batch and reader batch, not per packet: the
+	// counter is shared between cores).
+	srcs []*packetBatch
 }
 
 // mediaWorker does the per-stream work of the streams assigned to it and
@@ -113,12 +132,13 @@ func (pl *pipeline) start() {
 			for b := range w.in {
 				for i := range b.jobs {
 					w.run(&b.jobs[i])
-					if src := b.jobs[i].src; src != nil {
-						src.release()
-					}
 					b.jobs[i] = job{}
 				}
-				b.jobs, b.arena = b.jobs[:0], b.arena[:0]
+				for i, src := range b.srcs {
+					src.release()
+					b.srcs[i] = nil
+				}
+				b.jobs, b.arena, b.srcs = b.jobs[:0], b.arena[:0], b.srcs[:0]
 				w.free <- b
 			}
 		}()
@@ -142,12 +162,14 @@ func (pl *pipeline) send(j job) {
 	b := w.cur
 	if src := w.a.src; src != nil {
 		// the payload stays in the reader's batch until the job has run
-		src.refs.Add(1)
-		j.src = src
-	} else if len(j.p.Payload) > 0 {
+		if n := len(b.srcs); n == 0 || b.srcs[n-1] != src {
+			src.refs.Add(1)
+			b.srcs = append(b.srcs, src)
+		}
+	} else if len(j.pl) > 0 {
 		off := len(b.arena)
-		b.arena = append(b.arena, j.p.Payload...)
-		j.p.Payload = b.arena[off:len(b.arena):len(b.arena)]
+		b.arena = append(b.arena, j.pl...)
+		j.pl = b.arena[off:len(b.arena):len(b.arena)]
 	}
 	b.jobs = append(b.jobs, j)
 	if len(b.jobs) >= batchJobs || len(b.arena) >= batchBytes {
@@ -188,16 +210,18 @@ func (w *mediaWorker) run(j *job) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.failed++
-			if w.failure == "" || j.p.Index < w.failFrame {
-				w.failFrame, w.failure = j.p.Index, fmt.Sprintf("frame %d: %v", j.p.Index, r)
+			if w.failure == "" || j.index < w.failFrame {
+				w.failFrame, w.failure = j.index, fmt.Sprintf("frame %d: %v", j.index, r)
 			}
 		}
 	}()
+	p := Packet{Index: j.index, Time: j.time, Payload: j.pl}
 	switch j.kind {
 	case jobRTP:
-		w.streamPacket(j.s, &j.p, j.h)
+		w.streamPacket(j.s, &p, j.h)
 	case jobRTCP:
-		w.rtcp(&j.p, j.s, j.keys)
+		p.Src = j.rtcp.src
+		w.rtcp(&p, j.s, j.rtcp.keys)
 	case jobFinish:
 		w.finishStream(j.s)
 	}

@@ -193,13 +193,16 @@ func (r *Run) Marshal() ([]byte, error) {
 	r.Normalize()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
 	// SIP messages are full of <…>: keep them readable.
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r); err != nil {
 		return nil, fmt.Errorf("finding: encode results: %w", err)
 	}
-	return buf.Bytes(), nil
+	// Indented here rather than by the encoder: the same bytes, faster
+	// (a pcap run's results reach megabytes).
+	compact := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	out := appendIndent(make([]byte, 0, len(compact)*5/2), compact, "  ")
+	return append(out, '\n'), nil
 }
 
 // Unmarshal decodes a results file and checks its schema.

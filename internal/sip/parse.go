@@ -81,7 +81,8 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 	// is converted to one string and the lines are its substrings: one
 	// allocation instead of one per line.
 	text := string(data[i:])
-	var lines []string
+	// one allocation for the lines: at most one per line end
+	lines := make([]string, 0, strings.Count(text, "\n")+1)
 	terminated := false
 	k := 0
 	for k < len(text) {
@@ -116,6 +117,9 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 
 	if err := m.parseStartLine(lines[0]); err != nil {
 		errs = append(errs, err)
+	}
+	if len(lines) > 1 {
+		m.Headers = make([]Header, 0, min(len(lines)-1, lim.MaxHeaders))
 	}
 	errs = append(errs, m.parseHeaders(lines[1:], lim)...)
 
