@@ -856,12 +856,22 @@ func (a *Analyzer) rtcp(p *Packet) {
 // rtcp handles an SRTCP packet of stream s: decrypted with the key the
 // stream verified (else the dialog's keys) and counted on the stream.
 func (w *mediaWorker) rtcp(p *Packet, s *stream, keys []SDESKey) {
-	if s.chosen != nil {
-		keys = []SDESKey{s.chosen.key}
-	}
-	pl, ok := decryptRTCP(p.Payload, keys)
-	if !ok {
-		return
+	var pl []byte
+	switch {
+	case s.chosen != nil:
+		// The stream's SRTP context also holds the SRTCP keys derived
+		// from the same master key (RFC 3711 §4.3), and SRTCP carries
+		// its own index: no context to build per packet.
+		var err error
+		if pl, err = s.chosen.ctx.DecryptRTCP(w.rtcpBuf[:0], p.Payload, nil); err != nil {
+			return
+		}
+		w.rtcpBuf = pl
+	default:
+		var ok bool
+		if pl, ok = decryptRTCP(p.Payload, keys); !ok {
+			return
+		}
 	}
 	s.srtcpOK++
 	w.rtcpEvents = appendRTCPEvents(w.rtcpEvents, p, pl)

@@ -87,6 +87,8 @@ type mediaWorker struct {
 	failFrame  int64
 	failure    string
 	dtmfKept   int
+	// rtcpBuf is reused for decrypted SRTCP
+	rtcpBuf []byte
 }
 
 // pipeline is the set of workers; with one worker the jobs run inline on
