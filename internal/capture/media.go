@@ -102,6 +102,43 @@ const confirmPackets = 4
 // (payload entropy, the encrypted-or-not judgement of heuristic streams).
 const histBytes = 16 << 10
 
+// ptCodec is what a stream knows of one payload type's codec.
+type ptCodec struct {
+	cpt   int
+	cc    codec
+	event bool
+	g711  *[256]int16
+	g722  bool
+}
+
+// byteHist counts byte values in four tables, byte i of the input in
+// table i%4, so that a run of equal bytes (digital silence) does not
+// make every increment wait for the one before.
+type byteHist [4][256]uint32
+
+func (h *byteHist) add(b []byte) {
+	for len(b) >= 4 {
+		_ = b[3]
+		h[0][b[0]]++
+		h[1][b[1]]++
+		h[2][b[2]]++
+		h[3][b[3]]++
+		b = b[4:]
+	}
+	for _, x := range b {
+		h[0][x]++
+	}
+}
+
+// counts returns the combined counts.
+func (h *byteHist) counts() [256]int64 {
+	var out [256]int64
+	for i := range out {
+		out[i] = int64(h[0][i]) + int64(h[1][i]) + int64(h[2][i]) + int64(h[3][i])
+	}
+	return out
+}
+
 // srtpCand is one key tried on a stream.
 type srtpCand struct {
 	key SDESKey
@@ -181,7 +218,7 @@ type stream struct {
 	seqJumps    int
 	talkspurts  int
 	sizes       sizeHist
-	hist        [256]int64
+	hist        *byteHist // nil until the first payload byte
 	histN       int64
 	codecName   string
 	clock       int
@@ -208,6 +245,10 @@ type stream struct {
 	cEvent bool
 	cG711  *[256]int16 // decoding table when the codec is PCMU or PCMA
 	cG722  bool        // the codec is G.722
+	// alt is the codec of the payload type seen before cpt (alt.cpt < 0:
+	// none), kept for streams where two types alternate (audio and
+	// telephone-event)
+	alt ptCodec
 	// scale is the decoded sample rate over 8 kHz (2 for G.722), fixed by
 	// the first audio packet; g722 is that stream's decoder
 	scale int64
@@ -293,7 +334,7 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 		a.sweepStreams(true)
 	}
 	a.nextStream++
-	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, dtmfPT: -1, codecs: map[uint8]codec{}, cpt: -1}
+	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, dtmfPT: -1, codecs: map[uint8]codec{}, cpt: -1, alt: ptCodec{cpt: -1}}
 	if ref != nil {
 		s.callID = ref.dlg.callID
 		// The receiver's SDP maps payload types; fall back to the sender's.
@@ -395,17 +436,23 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 	b := p.Payload
 	size := len(b) - h.hlen
 	if int(h.pt) != s.cpt {
-		s.cpt, s.cc = int(h.pt), s.codecOf(h.pt)
-		s.cEvent = strings.EqualFold(s.cc.Name, "telephone-event")
-		s.cG711, s.cG722 = nil, false
-		switch strings.ToUpper(s.cc.Name) {
-		case "PCMU":
-			s.cG711 = w.a.ulaw
-		case "PCMA":
-			s.cG711 = w.a.alaw
-		case "G722":
-			s.cG722 = true
+		cur := ptCodec{s.cpt, s.cc, s.cEvent, s.cG711, s.cG722}
+		if s.alt.cpt == int(h.pt) {
+			s.cpt, s.cc, s.cEvent, s.cG711, s.cG722 = s.alt.cpt, s.alt.cc, s.alt.event, s.alt.g711, s.alt.g722
+		} else {
+			s.cpt, s.cc = int(h.pt), s.codecOf(h.pt)
+			s.cEvent = strings.EqualFold(s.cc.Name, "telephone-event")
+			s.cG711, s.cG722 = nil, false
+			switch strings.ToUpper(s.cc.Name) {
+			case "PCMU":
+				s.cG711 = w.a.ulaw
+			case "PCMA":
+				s.cG711 = w.a.alaw
+			case "G722":
+				s.cG722 = true
+			}
 		}
+		s.alt = cur
 	}
 	c, isEvent := s.cc, s.cEvent
 	// Sequence and timestamp continuity (item 09 traces); a marker bit
@@ -431,9 +478,10 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 		s.sizes.add(size)
 	}
 	if s.histN < histBytes && size > 0 {
-		for _, x := range b[h.hlen : len(b)-min(h.pad, size)] {
-			s.hist[x]++
+		if s.hist == nil {
+			s.hist = new(byteHist)
 		}
+		s.hist.add(b[h.hlen : len(b)-min(h.pad, size)])
 		s.histN += int64(size)
 	}
 	payload := b[h.hlen:]
@@ -687,7 +735,11 @@ func (w *mediaWorker) finishStream(s *stream) {
 	if s.chosen != nil {
 		sm.Suite = s.chosen.key.Suite
 	}
-	sm.PayloadEntropy = round3(entropy(slices.Values(s.hist[:])))
+	var counts [256]int64
+	if s.hist != nil {
+		counts = s.hist.counts()
+	}
+	sm.PayloadEntropy = round3(entropy(slices.Values(counts[:])))
 	if s.ref == nil && looksEncrypted(sm.PayloadEntropy, s.histN) {
 		sm.Encrypted = true
 		s.dtmf = nil
