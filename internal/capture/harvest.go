@@ -15,8 +15,11 @@ type harvestSets struct {
 	// done holds the header values already harvested, up to their '>'
 	// (what follows, like the per-dialog tag, adds nothing to a name or
 	// URI): a value seen again is not parsed again.
-	done map[string]struct{}
+	done map[idKey]struct{}
 }
+
+// harvestHeaders are the name-addr headers whose identities are harvested.
+var harvestHeaders = [...]string{"From", "To", "Contact", "P-Asserted-Identity", "Remote-Party-ID", "Referred-By", "Refer-To"}
 
 // maxHarvestDone bounds the cache of harvested values; it starts afresh
 // when full.
@@ -24,30 +27,31 @@ const maxHarvestDone = 1 << 16
 
 func newHarvestSets() harvestSets {
 	return harvestSets{uris: map[string]bool{}, exts: map[string]bool{}, names: map[string]bool{}, uas: map[string]bool{}, servers: map[string]bool{},
-		done: map[string]struct{}{}}
+		done: map[idKey]struct{}{}}
 }
 
 // seen reports whether the value with this cache key was harvested.
-func (h *harvestSets) seen(key string) bool {
+func (h *harvestSets) seen(key idKey) bool {
 	_, ok := h.done[key]
 	return ok
 }
 
 // remember records a harvested value's cache key.
-func (h *harvestSets) remember(key string) {
+func (h *harvestSets) remember(key idKey) {
 	if len(h.done) >= maxHarvestDone {
 		clear(h.done)
 	}
-	h.done[strings.Clone(key)] = struct{}{}
+	key.v = strings.Clone(key.v)
+	h.done[key] = struct{}{}
 }
 
-// nameAddrKey is the cache key of a name-addr value: the header name and
-// the value up to its last '>'.
-func nameAddrKey(name, v string) string {
-	if i := strings.LastIndexByte(v, '>'); i >= 0 {
-		v = v[:i+1]
+// nameAddrKey is the cache key of a value of harvestHeaders[i]: the
+// value up to its last '>'.
+func nameAddrKey(i int, v string) idKey {
+	if j := strings.LastIndexByte(v, '>'); j >= 0 {
+		v = v[:j+1]
 	}
-	return name + "\x00" + v
+	return idKey{byte(i), v}
 }
 
 func (h *harvestSets) add(set map[string]bool, v string) {
@@ -97,14 +101,14 @@ func (h *harvestSets) parsedURI(u *sip.URI) {
 func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 	h := &a.harvest
 	if m.IsRequest() {
-		if k := "R\x00" + m.RequestURI; !h.seen(k) {
+		if k := (idKey{'R', m.RequestURI}); !h.seen(k) {
 			h.uri(m.RequestURI)
 			h.remember(k)
 		}
 	}
-	for _, name := range []string{"From", "To", "Contact", "P-Asserted-Identity", "Remote-Party-ID", "Referred-By", "Refer-To"} {
+	for i, name := range harvestHeaders {
 		for _, v := range m.GetAll(name) {
-			k := nameAddrKey(name, v)
+			k := nameAddrKey(i, v)
 			if h.seen(k) {
 				continue
 			}
@@ -133,19 +137,28 @@ func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 type agentIDs struct {
 	name                                        string
 	callIDs, fromTags, toTags, branches, nonces []string
-	seen                                        map[string]bool
+	seen                                        map[idKey]struct{}
 }
 
-func (g *agentIDs) add(list *[]string, kind, v string) {
+// idKey is a value of a kind: an identifier ('c' Call-ID, 'f' From tag,
+// 't' To tag, 'b' branch, 'n' nonce) or, in the harvest cache, a header
+// value (kind: the header's index in harvestHeaders, 'R' for a
+// Request-URI). A struct key costs no concatenation per lookup.
+type idKey struct {
+	kind byte
+	v    string
+}
+
+func (g *agentIDs) add(list *[]string, kind byte, v string) {
 	if v == "" || len(*list) >= maxPerAgent {
 		return
 	}
-	k := kind + "\x00" + v
-	if g.seen[k] {
+	if _, ok := g.seen[idKey{kind, v}]; ok {
 		return
 	}
-	g.seen[k] = true
-	*list = append(*list, strings.Clone(v))
+	v = strings.Clone(v)
+	g.seen[idKey{kind, v}] = struct{}{}
+	*list = append(*list, v)
 }
 
 // agent returns the identifier set of the agent that sent m.
@@ -168,7 +181,7 @@ func (a *Analyzer) agentNamed(name string) *agentIDs {
 			return nil
 		}
 		name = strings.Clone(name)
-		g = &agentIDs{name: name, seen: map[string]bool{}}
+		g = &agentIDs{name: name, seen: map[idKey]struct{}{}}
 		a.agents[name] = g
 	}
 	return g
@@ -184,8 +197,8 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 	if m.IsRequest() {
 		// Only requests that start something carry identifiers the sender chose.
 		if headerTag(m.Get("To")) == "" {
-			g.add(&g.callIDs, "c", m.CallID())
-			g.add(&g.fromTags, "f", headerTag(m.Get("From")))
+			g.add(&g.callIDs, 'c', m.CallID())
+			g.add(&g.fromTags, 'f', headerTag(m.Get("From")))
 		}
 		if m.Method != "ACK" && m.Method != "CANCEL" {
 			if v, err := m.TopVia(); err == nil {
@@ -196,18 +209,18 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 					bg = a.agentNamed("ip " + p.Src.Addr().String())
 				}
 				if bg != nil {
-					bg.add(&bg.branches, "b", v.Branch())
+					bg.add(&bg.branches, 'b', v.Branch())
 				}
 			}
 		}
 		return
 	}
-	g.add(&g.toTags, "t", headerTag(m.Get("To")))
+	g.add(&g.toTags, 't', headerTag(m.Get("To")))
 	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
 		for _, v := range m.GetAll(h) {
 			if i := strings.Index(v, "nonce="); i >= 0 {
 				n := strings.Trim(strings.SplitN(v[i+6:], ",", 2)[0], `" `)
-				g.add(&g.nonces, "n", n)
+				g.add(&g.nonces, 'n', n)
 			}
 		}
 	}
