@@ -11,7 +11,13 @@ import "bytes"
 // runs instead of stepping a scanner over every byte. Whitespace outside
 // strings is dropped.
 func appendIndent(dst, src []byte, indent string) []byte {
-	depth := 0
+	return appendIndentAt(dst, src, indent, 0)
+}
+
+// appendIndentAt is appendIndent for a value nested depth levels deep:
+// its lines are indented as they are inside the enclosing text (the
+// first line, which follows the enclosing text, is not).
+func appendIndentAt(dst, src []byte, indent string, depth int) []byte {
 	open := false // the last token opened an object or array
 	newline := func() {
 		dst = append(dst, '\n')

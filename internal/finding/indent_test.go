@@ -3,6 +3,7 @@ package finding
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -32,25 +33,35 @@ func TestAppendIndentMatchesJSON(t *testing.T) {
 	}
 }
 
-// TestMarshalIndented: Run.Marshal gives what an indenting encoder gives.
+// TestMarshalIndented: Run.Marshal, which encodes the results
+// concurrently and puts them together, gives what one indenting encoder
+// gives, with no results, one, or several (and targets that spell the
+// results key).
 func TestMarshalIndented(t *testing.T) {
-	r := &Run{Schema: Schema, Mode: "pcap", Targets: []string{"a.pcap"}, Results: []Result{
-		{Item: 3, Check: "ipa03.captured-digest", Verdict: Vulnerable, Summary: "x <y> & \"z\"",
-			Data: map[string]any{"streams": []map[string]any{{"ssrc": 1, "wav": ""}, {}}, "empty": []int{}}},
-	}}
-	got, err := r.Marshal()
-	if err != nil {
-		t.Fatal(err)
+	res := func(i int) Result {
+		return Result{Item: i, Check: fmt.Sprintf("ipa%02d.x", i), Verdict: Vulnerable, Summary: "x <y> & \"z\" \"results\": null",
+			Evidence: []Evidence{{Data: "SIP/2.0 200 OK\r\n"}},
+			Data:     map[string]any{"streams": []map[string]any{{"ssrc": i, "wav": ""}, {}}, "empty": []int{}, "n": map[int]int{3: 1, 1: 2}}}
 	}
-	var want bytes.Buffer
-	enc := json.NewEncoder(&want)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want.Bytes()) {
-		t.Errorf("Marshal:\n%s\nwant:\n%s", got, want.Bytes())
+	for _, n := range []int{0, 1, 2, 7} {
+		r := &Run{Schema: Schema, Mode: "pcap", Targets: []string{`"results": null`, "a.pcap"}, Lang: "ja"}
+		for i := range n {
+			r.Results = append(r.Results, res(i+1))
+		}
+		got, err := r.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%d results: Marshal:\n%s\nwant:\n%s", n, got, want.Bytes())
+		}
 	}
 }
 
