@@ -110,7 +110,7 @@ func readInto(ctx context.Context, o Options, a *Analyzer, r io.Reader) (ReadSta
 		})
 		return st, nil
 	}
-	const batches = 32
+	const batches = 16
 	full := make(chan *packetBatch, batches)
 	free := batchPool(batches)
 	type result struct {

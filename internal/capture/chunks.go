@@ -23,7 +23,7 @@ import (
 // the pcapgo path.
 
 // chunkSize is the size of a batch arena the file is read into.
-const chunkSize = 512 << 10
+const chunkSize = 128 << 10
 
 // pcapFileHeader is what the global header of a classic pcap file says.
 type pcapFileHeader struct {

@@ -126,7 +126,9 @@ func (pl *pipeline) start() {
 		w.in = make(chan *batch, batchesPerWorker)
 		w.free = make(chan *batch, batchesPerWorker)
 		for range batchesPerWorker {
-			w.free <- &batch{jobs: make([]job, 0, batchJobs), arena: make([]byte, 0, batchBytes)}
+			// the arena is used only for packets the caller owns (not
+			// read by readInto): allocated when first needed
+			w.free <- &batch{jobs: make([]job, 0, batchJobs)}
 		}
 		pl.wg.Add(1)
 		go func() {
