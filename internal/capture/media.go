@@ -111,19 +111,21 @@ type ptCodec struct {
 	g722  bool
 }
 
-// byteHist counts byte values in four tables, byte i of the input in
-// table i%4, so that a run of equal bytes (digital silence) does not
-// make every increment wait for the one before.
-type byteHist [4][256]uint32
+// byteHist counts byte values in two tables, byte i of the input in
+// table i%2, so that a run of equal bytes (digital silence) does not
+// make every increment wait for the one before. The counts are 16-bit,
+// so that the tables of the many streams a worker serves in turn stay
+// small in the cache: a stream feeds it fewer than histBytes (16 KiB)
+// bytes and then one more packet, of at most 64 KiB, which puts at most
+// 32 KiB in each table — no entry passes 49,151.
+type byteHist [2][256]uint16
 
 func (h *byteHist) add(b []byte) {
-	for len(b) >= 4 {
-		_ = b[3]
+	for len(b) >= 2 {
+		_ = b[1]
 		h[0][b[0]]++
 		h[1][b[1]]++
-		h[2][b[2]]++
-		h[3][b[3]]++
-		b = b[4:]
+		b = b[2:]
 	}
 	for _, x := range b {
 		h[0][x]++
@@ -134,7 +136,7 @@ func (h *byteHist) add(b []byte) {
 func (h *byteHist) counts() [256]int64 {
 	var out [256]int64
 	for i := range out {
-		out[i] = int64(h[0][i]) + int64(h[1][i]) + int64(h[2][i]) + int64(h[3][i])
+		out[i] = int64(h[0][i]) + int64(h[1][i])
 	}
 	return out
 }
@@ -218,7 +220,7 @@ type stream struct {
 	seqJumps    int
 	talkspurts  int
 	sizes       sizeHist
-	hist        *byteHist // nil until the first payload byte
+	hist        byteHist
 	histN       int64
 	codecName   string
 	clock       int
@@ -478,9 +480,6 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 		s.sizes.add(size)
 	}
 	if s.histN < histBytes && size > 0 {
-		if s.hist == nil {
-			s.hist = new(byteHist)
-		}
 		s.hist.add(b[h.hlen : len(b)-min(h.pad, size)])
 		s.histN += int64(size)
 	}
@@ -735,10 +734,7 @@ func (w *mediaWorker) finishStream(s *stream) {
 	if s.chosen != nil {
 		sm.Suite = s.chosen.key.Suite
 	}
-	var counts [256]int64
-	if s.hist != nil {
-		counts = s.hist.counts()
-	}
+	counts := s.hist.counts()
 	sm.PayloadEntropy = round3(entropy(slices.Values(counts[:])))
 	if s.ref == nil && looksEncrypted(sm.PayloadEntropy, s.histN) {
 		sm.Encrypted = true
