@@ -39,7 +39,9 @@ type Message struct {
 	// the body and discarded (RFC 3261 §18.3). Bytes does not emit them.
 	Trailing []byte
 	// Raw holds a copy of the input Parse read, for evidence. Bytes does
-	// not use it and it goes stale once the message is modified.
+	// not use it and it goes stale once the message is modified. The
+	// start line and header strings Parse returns share its memory: its
+	// bytes must not be modified (replace the slice instead).
 	Raw []byte
 }
 

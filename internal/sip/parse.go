@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Default limits used when a Limits field is zero.
@@ -77,12 +78,12 @@ func ParseWith(data []byte, lim Limits) (*Message, error) {
 		return nil, fmt.Errorf("sip: no start line: %w", ErrEmpty)
 	}
 
-	// Read lines until the empty line ending the header block. The block
-	// is converted to one string and the lines are its substrings: one
-	// allocation instead of one per line.
-	text := string(data[i:])
-	// one allocation for the lines: at most one per line end
-	lines := make([]string, 0, strings.Count(text, "\n")+1)
+	// Read lines until the empty line ending the header block. The lines
+	// and so the header values are substrings of one string that shares
+	// Raw's memory (Raw is the message's own copy and is not modified),
+	// so parsing copies the message once.
+	text := unsafe.String(&m.Raw[i], len(m.Raw)-i)
+	lines := make([]string, 0, 32)
 	terminated := false
 	k := 0
 	for k < len(text) {
