@@ -129,7 +129,7 @@ func readInto(ctx context.Context, o Options, a *Analyzer, r io.Reader) (ReadSta
 				cur.arena = append(cur.arena, p.Payload...)
 				q := *p
 				q.Payload = cur.arena[off:len(cur.arena):len(cur.arena)]
-				q.sip = parseAhead(&q)
+				parseAhead(&q)
 				cur.add(&q)
 				if len(cur.pkts) >= batchJobs || len(cur.arena) >= batchBytes {
 					full <- cur

@@ -162,7 +162,20 @@ func (a *Analyzer) Packet(p *Packet) {
 
 func (a *Analyzer) udp(p *Packet) {
 	b := p.Payload
-	if p.sip != nil || looksSIP(b) {
+	switch p.kind {
+	case kindSIP:
+		a.sip(p, "udp", b)
+		return
+	case kindRTCP:
+		a.rtcp(p)
+		return
+	case kindRTP:
+		a.rtp(p, p.rtp)
+		return
+	case kindOther:
+		return
+	}
+	if looksSIP(b) {
 		a.sip(p, "udp", b)
 		return
 	}
@@ -173,7 +186,9 @@ func (a *Analyzer) udp(p *Packet) {
 		a.rtcp(p)
 		return
 	}
-	a.rtp(p)
+	if h, ok := parseRTP(b); ok {
+		a.rtp(p, h)
+	}
 }
 
 // looksSIP tells SIP from media: a response line or a request line ending

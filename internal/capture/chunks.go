@@ -168,7 +168,7 @@ func (c *chunkReader) run(ctx context.Context) {
 				// reassembler's buffers, not in the arena
 				q.Payload = append([]byte(nil), p.Payload...)
 			}
-			q.sip = parseAhead(&q)
+			parseAhead(&q)
 			c.b.add(&q)
 		}, c.st)
 		if n == 0 && c.st.Fragments == frags {

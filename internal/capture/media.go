@@ -260,11 +260,8 @@ type stream struct {
 	skipped int64
 }
 
-func (a *Analyzer) rtp(p *Packet) {
-	h, ok := parseRTP(p.Payload)
-	if !ok {
-		return
-	}
+// rtp handles an RTP packet whose header is h.
+func (a *Analyzer) rtp(p *Packet, h rtpHdr) {
 	k := streamKey{p.Src, p.Dst, h.ssrc}
 	if s := a.streams[k.id()]; s != nil {
 		a.dispatchRTP(s, p, h)

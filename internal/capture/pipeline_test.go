@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -39,6 +40,21 @@ func TestWorkersDeterministic(t *testing.T) {
 			}
 		}
 	}
+	t.Run("direct", func(t *testing.T) {
+		// Packets handed to Analyzer.Packet by the caller (not read by
+		// Analyze: no parse ahead, no classification by the reader) give
+		// the same results, with one worker and with several.
+		for _, workers := range []int{1, 2} {
+			want, _ := analyze(t, synth, Options{Workers: workers})
+			a := NewAnalyzer(Options{Workers: workers})
+			if _, err := Read(t.Context(), bytes.NewReader(synth), a.Packet); err != nil {
+				t.Fatal(err)
+			}
+			if render(a.Finish()) != render(want) {
+				t.Errorf("%d workers: packets fed directly give other results than Analyze", workers)
+			}
+		}
+	})
 	t.Run("real", func(t *testing.T) {
 		var want string
 		for _, workers := range []int{1, 3} {
