@@ -65,7 +65,7 @@ const (
 
 // parsedSIP is a SIP message parsed ahead of the analysis.
 type parsedSIP struct {
-	m *sip.Message
+	m *taggedMsg
 }
 
 // parseAhead classifies a UDP payload as Analyzer.udp does — SIP, RTCP,
@@ -101,5 +101,8 @@ func parseSIPAhead(b []byte) (ps *parsedSIP) {
 		}
 	}()
 	m, _ := sip.ParseWith(b, sip.Limits{MaxMessageSize: maxSIPMessage})
-	return &parsedSIP{m: m}
+	if m == nil {
+		return &parsedSIP{}
+	}
+	return &parsedSIP{m: newTaggedMsg(m)}
 }
