@@ -118,14 +118,16 @@ type ptCodec struct {
 // small in the cache: a stream feeds it fewer than histBytes (16 KiB)
 // bytes and then one more packet, of at most 64 KiB, which puts at most
 // 32 KiB in each table — no entry passes 49,151.
-type byteHist [2][256]uint16
+type byteHist [4][256]uint16
 
 func (h *byteHist) add(b []byte) {
-	for len(b) >= 2 {
-		_ = b[1]
+	for len(b) >= 4 {
+		_ = b[3]
 		h[0][b[0]]++
 		h[1][b[1]]++
-		b = b[2:]
+		h[2][b[2]]++
+		h[3][b[3]]++
+		b = b[4:]
 	}
 	for _, x := range b {
 		h[0][x]++
@@ -136,7 +138,7 @@ func (h *byteHist) add(b []byte) {
 func (h *byteHist) counts() [256]int64 {
 	var out [256]int64
 	for i := range out {
-		out[i] = int64(h[0][i]) + int64(h[1][i])
+		out[i] = int64(h[0][i]) + int64(h[1][i]) + int64(h[2][i]) + int64(h[3][i])
 	}
 	return out
 }
@@ -202,12 +204,19 @@ func (h *sizeHist) counts() map[int]int64 {
 
 // stream is the state of one RTP stream.
 type stream struct {
+	// last is written by the analysis goroutine for every packet (the
+	// worker reads it only when the stream ends): the padding keeps it
+	// off the cache lines the stream's worker reads and writes for every
+	// packet, which would otherwise pass between the two cores.
+	last time.Time
+	_    [128 - 24]byte
+
 	idx         int
 	key         streamKey
 	ref         *mediaRef // the SDP media the stream belongs to (nil: heuristic)
 	codecs      map[uint8]codec
 	keys        []SDESKey
-	first, last time.Time
+	first       time.Time
 	srtp        bool
 	chosen      *srtpCand
 	tries       int
