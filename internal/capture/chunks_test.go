@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -210,4 +211,26 @@ func FuzzChunkReader(f *testing.F) {
 		}
 		compareReaders(t, "fuzz", data, int(size%4096)+1, size%2 == 0)
 	})
+}
+
+// TestReadCancelled: a cancelled context stops both readers with the
+// context's error in the stats, keeping what was analysed.
+func TestReadCancelled(t *testing.T) {
+	b, _ := synthetic(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for name, data := range map[string][]byte{"pcap": b.pcap(layers.LinkTypeEthernet, false), "pcapng": b.pcapng(layers.LinkTypeEthernet)} {
+		for _, workers := range []int{1, 2} {
+			rep, st, err := Analyze(ctx, bytes.NewReader(data), Options{Workers: workers})
+			if err != nil {
+				t.Fatalf("%s, %d workers: %v", name, workers, err)
+			}
+			if !errors.Is(st.Stopped, context.Canceled) || rep == nil {
+				t.Errorf("%s, %d workers: stopped %v, want context.Canceled", name, workers, st.Stopped)
+			}
+			if rep.Packets != 0 {
+				t.Errorf("%s, %d workers: %d packets analysed after cancellation", name, workers, rep.Packets)
+			}
+		}
+	}
 }
