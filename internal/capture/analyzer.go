@@ -257,17 +257,17 @@ func evidence(p *Packet, transport string, data []byte) finding.Evidence {
 
 // sip analyses one SIP message.
 func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
-	var m *taggedMsg
+	var m *sip.Message
 	if p.sip != nil && transport == "udp" {
 		m = p.sip.m
-	} else if pm, _ := sip.ParseWith(raw, sip.Limits{MaxMessageSize: maxSIPMessage}); pm != nil { // lenient: use what parsed
-		m = newTaggedMsg(pm)
+	} else {
+		m, _ = sip.ParseWith(raw, sip.Limits{MaxMessageSize: maxSIPMessage}) // lenient: use what parsed
 	}
 	if m == nil || (m.Method == "" && m.StatusCode == 0) {
 		return
 	}
 	a.rep.SIPMessages++
-	callID := m.get(hCallID)
+	callID := m.CallID()
 	dlg := a.dialogs[callID]
 	if dlg == nil && callID != "" {
 		if len(a.dialogs) >= maxDialogs {
@@ -281,7 +281,7 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 	if dlg != nil {
 		dlg.last = p.Time
 	}
-	if m.IsRequest() && !strings.Contains(m.get(hTo), "tag=") || m.StatusCode >= 200 && m.StatusCode < 300 || m.StatusCode == 401 || m.StatusCode == 407 {
+	if m.IsRequest() && !strings.Contains(m.Get("To"), "tag=") || m.StatusCode >= 200 && m.StatusCode < 300 || m.StatusCode == 401 || m.StatusCode == 407 {
 		// In-dialog requests and provisional responses repeat identities
 		// already seen; skipping them saves the URI parsing.
 		a.harvestMsg(m, p)
@@ -302,9 +302,9 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 }
 
 // challenge records the digest challenges of a 401/407.
-func (a *Analyzer) challenge(m *taggedMsg, p *Packet, transport string, raw []byte) {
-	for _, h := range []uint8{hWWWAuthenticate, hProxyAuthenticate} {
-		for _, v := range m.getAll(h) {
+func (a *Analyzer) challenge(m *sip.Message, p *Packet, transport string, raw []byte) {
+	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
+		for _, v := range m.GetAll(h) {
 			ch, err := digest.ParseChallenge(v)
 			if err != nil || !strings.EqualFold(ch.Scheme, "digest") {
 				continue
@@ -319,13 +319,9 @@ func (a *Analyzer) challenge(m *taggedMsg, p *Packet, transport string, raw []by
 }
 
 // credentials records every digest response of a request.
-func (a *Analyzer) credentials(m *taggedMsg, p *Packet, transport string, raw []byte) {
+func (a *Analyzer) credentials(m *sip.Message, p *Packet, transport string, raw []byte) {
 	for _, h := range []string{"Authorization", "Proxy-Authorization"} {
-		id := hAuthorization
-		if h == "Proxy-Authorization" {
-			id = hProxyAuthorization
-		}
-		for _, v := range m.getAll(id) {
+		for _, v := range m.GetAll(h) {
 			cr, err := digest.ParseCredentials(v)
 			if err != nil || !strings.EqualFold(cr.Scheme, "digest") || cr.Response == "" {
 				continue
@@ -351,7 +347,7 @@ func (a *Analyzer) credentials(m *taggedMsg, p *Packet, transport string, raw []
 
 // fallback notes a client that used TLS and later sends cleartext SIP, or
 // a sips: request over a cleartext transport (item 05).
-func (a *Analyzer) fallback(m *taggedMsg, p *Packet, transport string) {
+func (a *Analyzer) fallback(m *sip.Message, p *Packet, transport string) {
 	if len(a.rep.Fallbacks) >= maxTraces {
 		return
 	}
@@ -372,14 +368,14 @@ func (a *Analyzer) fallback(m *taggedMsg, p *Packet, transport string) {
 }
 
 // sdpBody registers the media of an SDP body and its SDES keys.
-func (a *Analyzer) sdpBody(m *taggedMsg, p *Packet, dlg *dialog) {
-	ct, _ := sip.ContentType(m.get(hContentType))
+func (a *Analyzer) sdpBody(m *sip.Message, p *Packet, dlg *dialog) {
+	ct, _ := sip.ContentType(m.Get("Content-Type"))
 	var bodies [][]byte
 	switch {
 	case strings.EqualFold(ct, "application/sdp"):
 		bodies = append(bodies, m.Body)
 	case strings.HasPrefix(strings.ToLower(ct), "multipart/"):
-		parts, _ := sip.ParseMultipart(m.get(hContentType), m.Body)
+		parts, _ := sip.ParseMultipart(m.Get("Content-Type"), m.Body)
 		for _, pt := range parts {
 			if c, _ := sip.ContentType(pt.Get("Content-Type")); strings.EqualFold(c, "application/sdp") {
 				bodies = append(bodies, pt.Body)

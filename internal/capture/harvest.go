@@ -18,8 +18,8 @@ type harvestSets struct {
 	done map[idKey]struct{}
 }
 
-// harvestIDs are the name-addr headers whose identities are harvested.
-var harvestIDs = [...]uint8{hFrom, hTo, hContact, hPAssertedIdentity, hRemotePartyID, hReferredBy, hReferTo}
+// harvestHeaders are the name-addr headers whose identities are harvested.
+var harvestHeaders = [...]string{"From", "To", "Contact", "P-Asserted-Identity", "Remote-Party-ID", "Referred-By", "Refer-To"}
 
 // maxHarvestDone bounds the cache of harvested values; it starts afresh
 // when full.
@@ -45,7 +45,7 @@ func (h *harvestSets) remember(key idKey) {
 	h.done[key] = struct{}{}
 }
 
-// nameAddrKey is the cache key of a value of harvestIDs[i]: the
+// nameAddrKey is the cache key of a value of harvestHeaders[i]: the
 // value up to its last '>'.
 func nameAddrKey(i int, v string) idKey {
 	if j := strings.LastIndexByte(v, '>'); j >= 0 {
@@ -98,7 +98,7 @@ func (h *harvestSets) parsedURI(u *sip.URI) {
 }
 
 // harvestMsg adds every URI, user, display name and agent string of m.
-func (a *Analyzer) harvestMsg(m *taggedMsg, _ *Packet) {
+func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 	h := &a.harvest
 	if m.IsRequest() {
 		if k := (idKey{'R', m.RequestURI}); !h.seen(k) {
@@ -106,8 +106,8 @@ func (a *Analyzer) harvestMsg(m *taggedMsg, _ *Packet) {
 			h.remember(k)
 		}
 	}
-	for i, id := range harvestIDs {
-		for _, v := range m.getAll(id) {
+	for i, name := range harvestHeaders {
+		for _, v := range m.GetAll(name) {
 			k := nameAddrKey(i, v)
 			if h.seen(k) {
 				continue
@@ -123,9 +123,9 @@ func (a *Analyzer) harvestMsg(m *taggedMsg, _ *Packet) {
 			h.remember(k)
 		}
 	}
-	h.add(h.uas, m.get(hUserAgent))
-	h.add(h.servers, m.get(hServer))
-	if cr := m.get(hAuthorization); cr != "" {
+	h.add(h.uas, m.Get("User-Agent"))
+	h.add(h.servers, m.Get("Server"))
+	if cr := m.Get("Authorization"); cr != "" {
 		if i := strings.Index(cr, "username="); i >= 0 {
 			u := strings.Trim(strings.SplitN(cr[i+9:], ",", 2)[0], `" `)
 			h.add(h.exts, u)
@@ -162,10 +162,10 @@ func (g *agentIDs) add(list *[]string, kind byte, v string) {
 }
 
 // agent returns the identifier set of the agent that sent m.
-func (a *Analyzer) agent(m *taggedMsg, src netip.AddrPort) *agentIDs {
-	name := m.get(hUserAgent)
+func (a *Analyzer) agent(m *sip.Message, src netip.AddrPort) *agentIDs {
+	name := m.Get("User-Agent")
 	if !m.IsRequest() {
-		name = m.get(hServer)
+		name = m.Get("Server")
 	}
 	if name == "" {
 		name = "ip " + src.Addr().String()
@@ -189,25 +189,23 @@ func (a *Analyzer) agentNamed(name string) *agentIDs {
 
 // identifiers collects the Call-ID, tags, branch and nonces m's sender
 // generated (item 13).
-func (a *Analyzer) identifiers(m *taggedMsg, p *Packet, _ *dialog) {
+func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 	g := a.agent(m, p.Src)
 	if g == nil {
 		return
 	}
 	if m.IsRequest() {
 		// Only requests that start something carry identifiers the sender chose.
-		if headerTag(m.get(hTo)) == "" {
-			g.add(&g.callIDs, 'c', m.get(hCallID))
-			g.add(&g.fromTags, 'f', headerTag(m.get(hFrom)))
+		if headerTag(m.Get("To")) == "" {
+			g.add(&g.callIDs, 'c', m.CallID())
+			g.add(&g.fromTags, 'f', headerTag(m.Get("From")))
 		}
-		if top := m.get(hVia); top != "" && m.Method != "ACK" && m.Method != "CANCEL" {
-			// as Message.TopVia
-			if vs, err := sip.ParseVia(top); err == nil {
-				v := vs[0]
+		if m.Method != "ACK" && m.Method != "CANCEL" {
+			if v, err := m.TopVia(); err == nil {
 				// A forwarded request's top Via is the proxy's: its branch
 				// belongs to the proxy, named by its address.
 				bg := g
-				if len(m.getAll(hVia)) > 1 {
+				if len(m.GetAll("Via")) > 1 {
 					bg = a.agentNamed("ip " + p.Src.Addr().String())
 				}
 				if bg != nil {
@@ -217,9 +215,9 @@ func (a *Analyzer) identifiers(m *taggedMsg, p *Packet, _ *dialog) {
 		}
 		return
 	}
-	g.add(&g.toTags, 't', headerTag(m.get(hTo)))
-	for _, h := range []uint8{hWWWAuthenticate, hProxyAuthenticate} {
-		for _, v := range m.getAll(h) {
+	g.add(&g.toTags, 't', headerTag(m.Get("To")))
+	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
+		for _, v := range m.GetAll(h) {
 			if i := strings.Index(v, "nonce="); i >= 0 {
 				n := strings.Trim(strings.SplitN(v[i+6:], ",", 2)[0], `" `)
 				g.add(&g.nonces, 'n', n)

@@ -65,7 +65,7 @@ const (
 
 // parsedSIP is a SIP message parsed ahead of the analysis.
 type parsedSIP struct {
-	m *taggedMsg
+	m *sip.Message
 }
 
 // parseAhead classifies a UDP payload as Analyzer.udp does — SIP, RTCP,
@@ -101,8 +101,5 @@ func parseSIPAhead(b []byte) (ps *parsedSIP) {
 		}
 	}()
 	m, _ := sip.ParseWith(b, sip.Limits{MaxMessageSize: maxSIPMessage})
-	if m == nil {
-		return &parsedSIP{}
-	}
-	return &parsedSIP{m: newTaggedMsg(m)}
+	return &parsedSIP{m: m}
 }

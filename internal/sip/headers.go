@@ -113,12 +113,6 @@ func isListKey(key string) bool {
 	return false
 }
 
-// HeaderKey returns the lower-case long form of a header name ("v" and
-// "VIA" give "via"): two names denote the same header exactly when their
-// keys are equal (RFC 3261 §7.3.1, §7.3.3), which is how Get and GetAll
-// match names. It does not allocate for the usual spellings.
-func HeaderKey(name string) string { return headerKey(name) }
-
 // headerKey returns the lower-case long form of a header name, used to
 // compare names: compact forms equal their long forms and case is ignored
 // (RFC 3261 §7.3.1, §7.3.3).
