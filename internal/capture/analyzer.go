@@ -161,32 +161,16 @@ func (a *Analyzer) Packet(p *Packet) {
 }
 
 func (a *Analyzer) udp(p *Packet) {
-	b := p.Payload
-	switch p.kind {
+	kind, h := p.kind, p.rtp
+	if kind == kindUnknown {
+		kind, h = classify(p.Payload)
+	}
+	switch kind {
 	case kindSIP:
-		a.sip(p, "udp", b)
-		return
+		a.sip(p, "udp", p.Payload)
 	case kindRTCP:
 		a.rtcp(p)
-		return
 	case kindRTP:
-		a.rtp(p, p.rtp)
-		return
-	case kindOther:
-		return
-	}
-	if looksSIP(b) {
-		a.sip(p, "udp", b)
-		return
-	}
-	if len(b) < 8 || b[0]>>6 != 2 {
-		return
-	}
-	if b[1] >= 192 && b[1] <= 223 {
-		a.rtcp(p)
-		return
-	}
-	if h, ok := parseRTP(b); ok {
 		a.rtp(p, h)
 	}
 }

@@ -159,9 +159,8 @@ func (c *chunkReader) run(ctx context.Context) {
 		sec := c.h.order.Uint32(rec[0:4])
 		frac := c.h.order.Uint32(rec[4:8]) * c.h.nanoFactor // uint32, as pcapgo computes it
 		ts := time.Unix(int64(sec), int64(frac)).UTC()
-		frags := c.st.Fragments
 		reassembled := c.st.Reassembled
-		n := c.d.decode(c.h.link, rec[pcapRecordLen:], ts, c.st.Frames, pkt, func(p *Packet) {
+		c.d.frame(c.h.link, rec[pcapRecordLen:], ts, pkt, func(p *Packet) {
 			q := *p
 			if c.st.Reassembled != reassembled {
 				// a datagram built from fragments lives in the
@@ -171,10 +170,6 @@ func (c *chunkReader) run(ctx context.Context) {
 			parseAhead(&q)
 			c.b.add(&q)
 		}, c.st)
-		if n == 0 && c.st.Fragments == frags {
-			c.st.Undecoded++
-		}
-		c.st.Packets += int64(n)
 	}
 }
 

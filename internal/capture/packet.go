@@ -68,28 +68,33 @@ type parsedSIP struct {
 	m *sip.Message
 }
 
-// parseAhead classifies a UDP payload as Analyzer.udp does — SIP, RTCP,
-// RTP (with its header parsed) or neither — and parses SIP. A parser
-// panic leaves p.sip nil: the analysis then parses the packet again under
-// its own recovery, which counts the failure.
+// classify tells what a UDP payload is — SIP, RTCP, RTP (with its header)
+// or none of these — as the analysis handles it.
+func classify(b []byte) (kind uint8, h rtpHdr) {
+	switch {
+	case looksSIP(b):
+		return kindSIP, h
+	case len(b) < 8 || b[0]>>6 != 2:
+		return kindOther, h
+	case b[1] >= 192 && b[1] <= 223:
+		return kindRTCP, h
+	}
+	if h, ok := parseRTP(b); ok {
+		return kindRTP, h
+	}
+	return kindOther, h
+}
+
+// parseAhead classifies a UDP payload and parses SIP, for the analysis.
+// A parser panic leaves p.sip nil: the analysis then parses the packet
+// again under its own recovery, which counts the failure.
 func parseAhead(p *Packet) {
 	if p.Proto != UDP {
 		return
 	}
-	b := p.Payload
-	switch {
-	case looksSIP(b):
-		p.kind = kindSIP
-		p.sip = parseSIPAhead(b)
-	case len(b) < 8 || b[0]>>6 != 2:
-		p.kind = kindOther
-	case b[1] >= 192 && b[1] <= 223:
-		p.kind = kindRTCP
-	default:
-		p.kind = kindOther
-		if h, ok := parseRTP(b); ok {
-			p.kind, p.rtp = kindRTP, h
-		}
+	p.kind, p.rtp = classify(p.Payload)
+	if p.kind == kindSIP {
+		p.sip = parseSIPAhead(p.Payload)
 	}
 }
 

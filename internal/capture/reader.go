@@ -83,14 +83,20 @@ func Read(ctx context.Context, r io.Reader, fn func(*Packet)) (ReadStats, error)
 	pkt := &Packet{}
 	var st ReadStats
 	err := readFrames(ctx, r, &st, func(lt layers.LinkType, data []byte, ts time.Time) {
-		frags := st.Fragments
-		n := d.decode(lt, data, ts, st.Frames, pkt, fn, &st)
-		if n == 0 && st.Fragments == frags {
-			st.Undecoded++
-		}
-		st.Packets += int64(n)
+		d.frame(lt, data, ts, pkt, fn, &st)
 	})
 	return st, err
+}
+
+// frame decodes frame number st.Frames, hands its packets to fn and
+// counts them (and a frame that gives none) in st.
+func (d *decoder) frame(lt layers.LinkType, data []byte, ts time.Time, pkt *Packet, fn func(*Packet), st *ReadStats) {
+	frags := st.Fragments
+	n := d.decode(lt, data, ts, st.Frames, pkt, fn, st)
+	if n == 0 && st.Fragments == frags {
+		st.Undecoded++
+	}
+	st.Packets += int64(n)
 }
 
 // readFrames reads the frames of a pcap or pcapng stream and hands each,
