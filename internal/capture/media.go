@@ -104,11 +104,26 @@ const histBytes = 16 << 10
 
 // ptCodec is what a stream knows of one payload type's codec.
 type ptCodec struct {
-	cpt   int
-	cc    codec
-	event bool
-	g711  *[256]int16
-	g722  bool
+	pt    int // -1: none
+	c     codec
+	event bool        // telephone-event
+	g711  *[256]int16 // decoding table when the codec is PCMU or PCMA
+	g722  bool        // the codec is G.722
+}
+
+// ptCodecOf works out the codec of payload type pt in stream s.
+func (w *mediaWorker) ptCodecOf(s *stream, pt uint8) ptCodec {
+	c := s.codecOf(pt)
+	pc := ptCodec{pt: int(pt), c: c, event: strings.EqualFold(c.Name, "telephone-event")}
+	switch strings.ToUpper(c.Name) {
+	case "PCMU":
+		pc.g711 = w.a.ulaw
+	case "PCMA":
+		pc.g711 = w.a.alaw
+	case "G722":
+		pc.g722 = true
+	}
+	return pc
 }
 
 // byteHist counts byte values in two tables, byte i of the input in
@@ -118,16 +133,14 @@ type ptCodec struct {
 // small in the cache: a stream feeds it fewer than histBytes (16 KiB)
 // bytes and then one more packet, of at most 64 KiB, which puts at most
 // 32 KiB in each table — no entry passes 49,151.
-type byteHist [4][256]uint16
+type byteHist [2][256]uint16
 
 func (h *byteHist) add(b []byte) {
-	for len(b) >= 4 {
-		_ = b[3]
+	for len(b) >= 2 {
+		_ = b[1]
 		h[0][b[0]]++
 		h[1][b[1]]++
-		h[2][b[2]]++
-		h[3][b[3]]++
-		b = b[4:]
+		b = b[2:]
 	}
 	for _, x := range b {
 		h[0][x]++
@@ -138,7 +151,7 @@ func (h *byteHist) add(b []byte) {
 func (h *byteHist) counts() [256]int64 {
 	var out [256]int64
 	for i := range out {
-		out[i] = int64(h[0][i]) + int64(h[1][i]) + int64(h[2][i]) + int64(h[3][i])
+		out[i] = int64(h[0][i]) + int64(h[1][i])
 	}
 	return out
 }
@@ -250,16 +263,10 @@ type stream struct {
 	callID      string
 	dtmfPT      int
 	audioFailed bool
-	// the codec of the last payload type seen (cpt < 0: none yet)
-	cpt    int
-	cc     codec
-	cEvent bool
-	cG711  *[256]int16 // decoding table when the codec is PCMU or PCMA
-	cG722  bool        // the codec is G.722
-	// alt is the codec of the payload type seen before cpt (alt.cpt < 0:
-	// none), kept for streams where two types alternate (audio and
-	// telephone-event)
-	alt ptCodec
+	// cur is the codec of the last payload type seen; alt that of the
+	// type seen before it, kept for streams where two types alternate
+	// (audio and telephone-event)
+	cur, alt ptCodec
 	// scale is the decoded sample rate over 8 kHz (2 for G.722), fixed by
 	// the first audio packet; g722 is that stream's decoder
 	scale int64
@@ -342,7 +349,7 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 		a.sweepStreams(true)
 	}
 	a.nextStream++
-	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, dtmfPT: -1, codecs: map[uint8]codec{}, cpt: -1, alt: ptCodec{cpt: -1}}
+	s := &stream{idx: a.nextStream, key: k, ref: ref, first: p.Time, last: p.Time, dtmfPT: -1, codecs: map[uint8]codec{}, cur: ptCodec{pt: -1}, alt: ptCodec{pt: -1}}
 	if ref != nil {
 		s.callID = ref.dlg.callID
 		// The receiver's SDP maps payload types; fall back to the sender's.
@@ -443,26 +450,14 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 	s.packets++
 	b := p.Payload
 	size := len(b) - h.hlen
-	if int(h.pt) != s.cpt {
-		cur := ptCodec{s.cpt, s.cc, s.cEvent, s.cG711, s.cG722}
-		if s.alt.cpt == int(h.pt) {
-			s.cpt, s.cc, s.cEvent, s.cG711, s.cG722 = s.alt.cpt, s.alt.cc, s.alt.event, s.alt.g711, s.alt.g722
+	if int(h.pt) != s.cur.pt {
+		if s.alt.pt == int(h.pt) {
+			s.cur, s.alt = s.alt, s.cur
 		} else {
-			s.cpt, s.cc = int(h.pt), s.codecOf(h.pt)
-			s.cEvent = strings.EqualFold(s.cc.Name, "telephone-event")
-			s.cG711, s.cG722 = nil, false
-			switch strings.ToUpper(s.cc.Name) {
-			case "PCMU":
-				s.cG711 = w.a.ulaw
-			case "PCMA":
-				s.cG711 = w.a.alaw
-			case "G722":
-				s.cG722 = true
-			}
+			s.cur, s.alt = w.ptCodecOf(s, h.pt), s.cur
 		}
-		s.alt = cur
 	}
-	c, isEvent := s.cc, s.cEvent
+	c, isEvent := s.cur.c, s.cur.event
 	// Sequence and timestamp continuity (item 09 traces); a marker bit
 	// after a timestamp gap starts a talkspurt (silence suppression).
 	if s.seqInit {
@@ -620,14 +615,14 @@ func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) 
 		s.codecName = c.Name
 		s.clock = c.Rate
 	}
-	table := s.cG711
-	if table == nil && !s.cG722 {
+	table := s.cur.g711
+	if table == nil && !s.cur.g722 {
 		return
 	}
 	if !s.posInit {
 		s.posInit, s.posTS = true, h.ts
 		s.scale = 1
-		if s.cG722 {
+		if s.cur.g722 {
 			s.scale, s.g722 = 2, newG722Decoder()
 		}
 		if s.gz == nil {
@@ -644,12 +639,12 @@ func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) 
 			}
 		}
 	}
-	if s.cG722 != (s.scale == 2) {
+	if s.cur.g722 != (s.scale == 2) {
 		return // a switch between codecs of other rates: not placed
 	}
 	// RTP timestamps of G.722 run at 8 kHz (RFC 3551 §4.5.2) for 16 kHz audio.
 	at := s.pos + s.scale*int64(int32(h.ts-s.posTS))
-	if s.cG722 {
+	if s.cur.g722 {
 		s.pcm = s.g722.decode(s.pcm[:0], pl)
 	} else {
 		s.pcm = decodeG711(s.pcm[:0], pl, table)
