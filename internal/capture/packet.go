@@ -54,7 +54,7 @@ type Packet struct {
 	rtp  rtpHdr
 }
 
-// What a UDP payload is, as parseAhead sees it.
+// What a UDP payload is (classify).
 const (
 	kindUnknown = iota
 	kindSIP     // looks like SIP (sip holds the parse, unless it panicked)

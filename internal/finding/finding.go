@@ -201,7 +201,7 @@ func (r *Run) Marshal() ([]byte, error) {
 	parts := make([][]byte, len(r.Results))
 	errs := make([]error, len(r.Results))
 	var wg sync.WaitGroup
-	next := atomic.Int64{}
+	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), len(r.Results)) {
 		wg.Add(1)
 		go func() {
