@@ -198,7 +198,9 @@ func (d *bencodeDecoder) str() (string, error) {
 	}
 	ls := string(d.data[d.pos : d.pos+colon])
 	n, err := strconv.Atoi(ls)
-	if err != nil || n < 0 || (len(ls) > 1 && ls[0] == '0') {
+	// digits only (Atoi also takes a sign: "+1:a" is not bencode), no
+	// leading zeros
+	if err != nil || ls[0] < '0' || ls[0] > '9' || (len(ls) > 1 && ls[0] == '0') {
 		return "", d.fail("bad string length")
 	}
 	start := d.pos + colon + 1

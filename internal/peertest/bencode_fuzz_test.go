@@ -32,7 +32,7 @@ func TestBencode(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "i01e", "i-0e", "ie", "5:abc", "l", "x", "4:spamX", "d1:ae", "d1:a0:1:a0:e"} {
+	for _, bad := range []string{"", "i01e", "i-0e", "ie", "5:abc", "l", "x", "4:spamX", "d1:ae", "d1:a0:1:a0:e", "d+1:01:0e", "d-1:e"} {
 		if v, err := BencodeDecode([]byte(bad)); !errors.Is(err, ErrBencode) {
 			t.Errorf("decode %q = %v, %v; want an ErrBencode", bad, v, err)
 		}
