@@ -22,6 +22,7 @@ const (
 	maxCandidates  = 1 << 14
 	maxHarvest     = 4096
 	maxPerAgent    = 512
+	maxCredDone    = 1 << 12
 	maxAgents      = 256
 	maxDigests     = 4096
 	maxTraces      = 256
@@ -73,6 +74,7 @@ type Analyzer struct {
 	agents     map[string]*agentIDs
 	harvest    harvestSets
 	digestSeen map[string]bool
+	credDone   map[string]struct{} // credentials header values handled
 	sdesSeen   map[string]bool
 	nextStream int
 	finished   []*doneStream
@@ -93,7 +95,7 @@ func NewAnalyzer(o Options) *Analyzer {
 		opt: o, dialogs: map[string]*dialog{}, media: map[netip.AddrPort]*mediaRef{},
 		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamID]*stream{},
 		cands: map[flowKey]*candidate{}, ssrcSrc: map[ssrcDst][]netip.AddrPort{}, tlsClients: map[netip.Addr]tlsUse{},
-		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, sdesSeen: map[string]bool{},
+		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, credDone: map[string]struct{}{}, sdesSeen: map[string]bool{},
 		bySSRC: map[uint32][]*stream{}, full: o.DecryptAll || o.Audio != nil,
 	}
 	a.ulaw, a.alaw = g711Tables()
@@ -108,6 +110,11 @@ type dialog struct {
 	media  []netip.AddrPort
 	keys   []SDESKey
 	ended  bool
+	// sdpBody and sdpMedia are the last SDP body parsed in the dialog
+	// and its media: a proxy forwards the body it received, so most
+	// bodies come twice in a row.
+	sdpBody  []byte
+	sdpMedia []sdpMedia
 }
 
 // tlsUse is when a client first opened TLS, and to which server.
@@ -276,6 +283,7 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 		a.credentials(m, p, transport, raw)
 		if m.Method == "BYE" && dlg != nil {
 			dlg.ended = true
+			dlg.sdpBody, dlg.sdpMedia = nil, nil
 		}
 	} else if m.StatusCode == 401 || m.StatusCode == 407 {
 		a.challenge(m, p, transport, raw)
@@ -306,6 +314,16 @@ func (a *Analyzer) challenge(m *sip.Message, p *Packet, transport string, raw []
 func (a *Analyzer) credentials(m *sip.Message, p *Packet, transport string, raw []byte) {
 	for _, h := range []string{"Authorization", "Proxy-Authorization"} {
 		for _, v := range m.GetAll(h) {
+			// A value met before gives the same answer again (its digest
+			// recorded or skipped): not parsed twice. Proxies and
+			// retransmissions repeat most credentials.
+			if _, ok := a.credDone[v]; ok {
+				continue
+			}
+			if len(a.credDone) >= maxCredDone {
+				clear(a.credDone)
+			}
+			a.credDone[strings.Clone(v)] = struct{}{}
 			cr, err := digest.ParseCredentials(v)
 			if err != nil || !strings.EqualFold(cr.Scheme, "digest") || cr.Response == "" {
 				continue
@@ -367,7 +385,10 @@ func (a *Analyzer) sdpBody(m *sip.Message, p *Packet, dlg *dialog) {
 		}
 	}
 	for _, b := range bodies {
-		for _, md := range parseSDP(b) {
+		if !bytes.Equal(b, dlg.sdpBody) || dlg.sdpBody == nil {
+			dlg.sdpBody, dlg.sdpMedia = bytes.Clone(b), parseSDP(b)
+		}
+		for _, md := range dlg.sdpMedia {
 			if !md.Addr.IsValid() || md.Port <= 0 || md.Port > 65535 {
 				continue
 			}

@@ -194,28 +194,36 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 	if g == nil {
 		return
 	}
+	// Each list stops at maxPerAgent: nothing is parsed for a full one.
 	if m.IsRequest() {
 		// Only requests that start something carry identifiers the sender chose.
-		if headerTag(m.Get("To")) == "" {
+		if (g.room(g.callIDs) || g.room(g.fromTags)) && headerTag(m.Get("To")) == "" {
 			g.add(&g.callIDs, 'c', m.CallID())
-			g.add(&g.fromTags, 'f', headerTag(m.Get("From")))
+			if g.room(g.fromTags) {
+				g.add(&g.fromTags, 'f', headerTag(m.Get("From")))
+			}
 		}
 		if m.Method != "ACK" && m.Method != "CANCEL" {
-			if v, err := m.TopVia(); err == nil {
-				// A forwarded request's top Via is the proxy's: its branch
-				// belongs to the proxy, named by its address.
-				bg := g
-				if len(m.GetAll("Via")) > 1 {
-					bg = a.agentNamed("ip " + p.Src.Addr().String())
-				}
-				if bg != nil {
+			// A forwarded request's top Via is the proxy's: its branch
+			// belongs to the proxy, named by its address.
+			bg := g
+			if len(m.GetAll("Via")) > 1 {
+				bg = a.agentNamed("ip " + p.Src.Addr().String())
+			}
+			if bg != nil && bg.room(bg.branches) {
+				if v, err := m.TopVia(); err == nil {
 					bg.add(&bg.branches, 'b', v.Branch())
 				}
 			}
 		}
 		return
 	}
-	g.add(&g.toTags, 't', headerTag(m.Get("To")))
+	if g.room(g.toTags) {
+		g.add(&g.toTags, 't', headerTag(m.Get("To")))
+	}
+	if !g.room(g.nonces) {
+		return
+	}
 	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
 		for _, v := range m.GetAll(h) {
 			if i := strings.Index(v, "nonce="); i >= 0 {
@@ -225,6 +233,9 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 		}
 	}
 }
+
+// room reports whether an identifier list of g can take more values.
+func (g *agentIDs) room(list []string) bool { return len(list) < maxPerAgent }
 
 func (a *Analyzer) agentResults() []AgentIDs {
 	var out []AgentIDs

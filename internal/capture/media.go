@@ -517,8 +517,8 @@ const srtpKeepAlive = 1024
 // whose authentication tag verifies is kept. ROCs 0–3 are tried on the
 // first packets, for captures that start after a sequence wrap. Unless
 // every packet is wanted (Options.DecryptAll or audio extraction), only
-// the first srtpSample audio packets and all telephone-event packets are
-// decrypted; the others are counted in s.skipped. pion/srtp still sees
+// the first srtpSample audio packets and the first packet of each
+// telephone event are decrypted; the others are counted in s.skipped. pion/srtp still sees
 // every packet's sequence number through the ones it decrypts, and the
 // rollover counter is estimated from the sequence number (RFC 3711
 // §3.3.1), which tolerates the gaps as long as they are shorter than half
@@ -527,6 +527,12 @@ func (w *mediaWorker) decrypt(s *stream, b []byte, h rtpHdr, isEvent bool) ([]by
 	if s.chosen != nil {
 		sampled := !w.a.full && !isEvent && s.decrypted+s.authFail >= srtpSample
 		if sampled && s.packets%srtpKeepAlive != 0 {
+			s.skipped++
+			return nil, false
+		}
+		if !w.a.full && isEvent && s.haveEvent && s.eventTS == h.ts {
+			// A continuation or end packet of an event already read
+			// (the timestamp is in the clear): event would drop it.
 			s.skipped++
 			return nil, false
 		}

@@ -255,18 +255,23 @@ func knownKey(name string) (string, bool) {
 // sameHeader reports whether header name a denotes the header whose
 // headerKey is key.
 func sameHeader(a, key string) bool {
-	if len(a) == 1 {
-		return headerKey(a) == key
+	if len(a) == len(key) && strings.EqualFold(a, key) {
+		return true
 	}
-	if len(a) != len(key) {
-		// header names are ASCII tokens: only surrounding space can make
-		// a name of another length match
-		if a = strings.TrimSpace(a); len(a) != len(key) {
-			return len(a) == 1 && headerKey(a) == key
-		}
+	// A name of more than one byte that starts and ends with a printable
+	// ASCII byte is neither a compact form nor padded with space: the
+	// usual case, decided without headerKey (Get and GetAll compare every
+	// header line).
+	if len(a) > 1 && notSpace(a[0]) && notSpace(a[len(a)-1]) {
+		return false
 	}
-	return strings.EqualFold(a, key)
+	return headerKey(a) == key
 }
+
+// notSpace reports whether byte c can neither be nor begin white space
+// that strings.TrimSpace removes (ASCII space and controls, and the
+// UTF-8 lead bytes of Unicode spaces are all outside '!'..'~').
+func notSpace(c byte) bool { return c > ' ' && c < 0x7f }
 
 // CanonicalHeaderName returns the long form of a header name in its usual
 // spelling: compact forms are expanded ("v" → "Via"), known names get

@@ -28,3 +28,31 @@ func TestKnownKeyAgreesWithToLower(t *testing.T) {
 		}
 	}
 }
+
+func TestSameHeader(t *testing.T) {
+	tests := []struct {
+		name, key string
+		want      bool
+	}{
+		{"Via", "via", true},
+		{"VIA", "via", true},
+		{"v", "via", true},
+		{"V", "via", true},
+		{" Via", "via", true},
+		{"Via\t", "via", true},
+		{"Via\u00a0", "via", true},
+		{" v ", "via", true},
+		{"Vias", "via", false},
+		{"Vi", "via", false},
+		{"Via-X", "via", false},
+		{"User-Agent", "via", false},
+		{"f", "from", true},
+		{"From", "to", false},
+		{"\u00a0", "via", false},
+	}
+	for _, tt := range tests {
+		if got := sameHeader(tt.name, tt.key); got != tt.want {
+			t.Errorf("sameHeader(%q, %q) = %v, want %v", tt.name, tt.key, got, tt.want)
+		}
+	}
+}
