@@ -22,7 +22,6 @@ const (
 	maxCandidates  = 1 << 14
 	maxHarvest     = 4096
 	maxPerAgent    = 512
-	maxCredDone    = 1 << 12
 	maxAgents      = 256
 	maxDigests     = 4096
 	maxTraces      = 256
@@ -74,7 +73,6 @@ type Analyzer struct {
 	agents     map[string]*agentIDs
 	harvest    harvestSets
 	digestSeen map[string]bool
-	credDone   map[string]struct{} // credentials header values handled
 	sdesSeen   map[string]bool
 	nextStream int
 	finished   []*doneStream
@@ -95,7 +93,7 @@ func NewAnalyzer(o Options) *Analyzer {
 		opt: o, dialogs: map[string]*dialog{}, media: map[netip.AddrPort]*mediaRef{},
 		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamID]*stream{},
 		cands: map[flowKey]*candidate{}, ssrcSrc: map[ssrcDst][]netip.AddrPort{}, tlsClients: map[netip.Addr]tlsUse{},
-		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, credDone: map[string]struct{}{}, sdesSeen: map[string]bool{},
+		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, sdesSeen: map[string]bool{},
 		bySSRC: map[uint32][]*stream{}, full: o.DecryptAll || o.Audio != nil,
 	}
 	a.ulaw, a.alaw = g711Tables()
@@ -314,16 +312,6 @@ func (a *Analyzer) challenge(m *sip.Message, p *Packet, transport string, raw []
 func (a *Analyzer) credentials(m *sip.Message, p *Packet, transport string, raw []byte) {
 	for _, h := range []string{"Authorization", "Proxy-Authorization"} {
 		for _, v := range m.GetAll(h) {
-			// A value met before gives the same answer again (its digest
-			// recorded or skipped): not parsed twice. Proxies and
-			// retransmissions repeat most credentials.
-			if _, ok := a.credDone[v]; ok {
-				continue
-			}
-			if len(a.credDone) >= maxCredDone {
-				clear(a.credDone)
-			}
-			a.credDone[strings.Clone(v)] = struct{}{}
 			cr, err := digest.ParseCredentials(v)
 			if err != nil || !strings.EqualFold(cr.Scheme, "digest") || cr.Response == "" {
 				continue

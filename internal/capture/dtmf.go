@@ -169,16 +169,30 @@ func group4(blk *[goertzelN]int16, c *[4]float64) (p [4]float64, top int, ok boo
 // gate keeps [0.08, 3] for margin. Voiced speech (most energy below
 // 400 Hz) and silence fail it.
 func gate(blk *[goertzelN]int16) (energy float64, ok bool) {
-	var e, d int64
+	// Four samples a step into two pairs of sums, so that the additions
+	// do not all wait on one another.
+	var e0, e1, d0, d1 int64
 	prev := int64(blk[0])
-	e = prev * prev
-	for _, v := range blk[1:] {
+	e0 = prev * prev
+	s := blk[1:]
+	for len(s) >= 4 {
+		x0, x1, x2, x3 := int64(s[0]), int64(s[1]), int64(s[2]), int64(s[3])
+		t0, t1, t2, t3 := x0-prev, x1-x0, x2-x1, x3-x2
+		e0 += x0*x0 + x2*x2
+		e1 += x1*x1 + x3*x3
+		d0 += t0*t0 + t2*t2
+		d1 += t1*t1 + t3*t3
+		prev = x3
+		s = s[4:]
+	}
+	for _, v := range s {
 		x := int64(v)
-		e += x * x
+		e0 += x * x
 		t := x - prev
-		d += t * t
+		d0 += t * t
 		prev = x
 	}
+	e, d := e0+e1, d0+d1
 	if e < minBlockEnergy || d*100 < e*8 || d > e*3 {
 		return float64(e), false
 	}

@@ -61,3 +61,47 @@ func isTagChar(c byte) bool {
 	}
 	return strings.IndexByte("-.!%*_+`'~;=", c) >= 0
 }
+
+// topBranch returns the branch parameter of m's top Via, or "" when it has
+// none or the Via does not parse.
+func topBranch(m *sip.Message) string {
+	v := m.Get("Via")
+	if b, ok := quickBranch(v); ok {
+		return b
+	}
+	vs, err := sip.ParseVia(v)
+	if err != nil {
+		return ""
+	}
+	return vs[0].Branch()
+}
+
+// quickBranch reads the branch of "SIP/2.0/UDP host:port;p=v;branch=b"
+// when the parameters hold only token characters, ';', '=' and the ':',
+// '[' and ']' of addresses, and each is a name with at most one non-empty
+// value; ok is false otherwise. (The part before the parameters is not
+// checked: where sip.ParseVia rejects it, the branch read is still the one
+// the sender wrote, which is all item 13 needs.)
+func quickBranch(v string) (branch string, ok bool) {
+	i := strings.IndexByte(v, ';')
+	if i < 0 {
+		return "", true // no parameters, or no Via that parses: "" either way
+	}
+	params := v[i+1:]
+	for j := 0; j < len(params); j++ {
+		if c := params[j]; !isTagChar(c) && c != ':' && c != '[' && c != ']' {
+			return "", false
+		}
+	}
+	found := false
+	for p := range strings.SplitSeq(params, ";") {
+		name, val, has := strings.Cut(p, "=")
+		if name == "" || has && (val == "" || strings.IndexByte(val, '=') >= 0) {
+			return "", false
+		}
+		if !found && strings.EqualFold(name, "branch") {
+			branch, found = val, true
+		}
+	}
+	return branch, true
+}

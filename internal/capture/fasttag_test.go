@@ -57,3 +57,64 @@ func FuzzHeaderTag(f *testing.F) {
 		}
 	})
 }
+
+// fullBranch is the parser's answer; ok is false when it rejects the value.
+func fullBranch(v string) (string, bool) {
+	vs, err := sip.ParseVia(v)
+	if err != nil {
+		return "", false
+	}
+	return vs[0].Branch(), true
+}
+
+func TestTopBranch(t *testing.T) {
+	for _, v := range []string{
+		`SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds`,
+		`SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK-1;received=192.0.2.9`,
+		`SIP/2.0/TCP [2001:db8::1]:5060;BRANCH=z9hG4bKx;received=[2001:db8::2]`,
+		`SIP/2.0/UDP host;branch=a;branch=b`,
+		`SIP/2.0/UDP host`,
+		`SIP/2.0/UDP host;branch`,
+		`SIP/2.0/UDP host;branch=`,
+		`SIP/2.0/UDP host ;branch=spaced`,
+		`SIP/2.0/UDP host;branch="quoted"`,
+		`SIP/2.0/UDP host;branch=x (a comment)`,
+		`SIP/2.0/UDP host;;branch=z`,
+		`SIP/2.0/UDP host;branch=a=b`,
+		`SIP/2.0/UDP h1;branch=one, SIP/2.0/UDP h2;branch=two`,
+		`SIP/2.0/UDP host;x=1:2;branch=z`,
+		`garbage;branch=z`,
+		``,
+	} {
+		m := &sip.Message{Method: "INVITE", Headers: []sip.Header{{Name: "Via", Value: v}}}
+		got := topBranch(m)
+		want, parsed := fullBranch(m.Get("Via"))
+		if !parsed {
+			// where the parser rejects the Via, the shortcut's reading
+			// (if it takes one) or nothing
+			if q, ok := quickBranch(m.Get("Via")); ok {
+				want = q
+			}
+		}
+		if got != want {
+			t.Errorf("topBranch(%q) = %q, want %q (ParseVia accepts: %v)", v, got, want, parsed)
+		}
+	}
+	if _, ok := quickBranch(`SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK-1`); !ok {
+		t.Error("the common shape does not take the shortcut")
+	}
+}
+
+// FuzzTopBranch holds the shortcut to the full parser wherever the parser
+// accepts the value.
+func FuzzTopBranch(f *testing.F) {
+	f.Add(`SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK-1`)
+	f.Add(`SIP/2.0/UDP [::1]:5060;received=[::2];BRANCH=z`)
+	f.Fuzz(func(t *testing.T, v string) {
+		if got, ok := quickBranch(v); ok {
+			if want, parsed := fullBranch(v); parsed && got != want {
+				t.Fatalf("quickBranch(%q) = %q, ParseVia gives %q", v, got, want)
+			}
+		}
+	})
+}

@@ -141,3 +141,41 @@ func TestGoertzelSkipsNothing(t *testing.T) {
 	}
 	t.Logf("%d key presses, all equal to the reference's", total)
 }
+
+// TestGateSums holds gate's unrolled sums to the plain loop over random
+// and extreme blocks.
+func TestGateSums(t *testing.T) {
+	ref := func(blk *[goertzelN]int16) (float64, bool) {
+		var e, d int64
+		for i, v := range blk {
+			x := int64(v)
+			e += x * x
+			if i > 0 {
+				t := x - int64(blk[i-1])
+				d += t * t
+			}
+		}
+		return float64(e), e >= minBlockEnergy && d*100 >= e*8 && d <= e*3
+	}
+	seed := uint32(7)
+	for n := range 2000 {
+		var blk [goertzelN]int16
+		for i := range blk {
+			seed = seed*1664525 + 1013904223
+			switch n % 4 {
+			case 0:
+				blk[i] = int16(seed >> 16)
+			case 1:
+				blk[i] = int16(int32(seed>>16) % 700)
+			case 2:
+				blk[i] = [2]int16{-32768, 32767}[(seed>>16)&1]
+			default:
+				blk[i] = int16(3000 * math.Sin(float64(i)*float64(n%40)/20))
+			}
+		}
+		we, wok := ref(&blk)
+		if e, ok := gate(&blk); e != we || ok != wok {
+			t.Fatalf("block %d: gate = %v, %v; plain loop %v, %v", n, e, ok, we, wok)
+		}
+	}
+}

@@ -211,9 +211,7 @@ func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
 				bg = a.agentNamed("ip " + p.Src.Addr().String())
 			}
 			if bg != nil && bg.room(bg.branches) {
-				if v, err := m.TopVia(); err == nil {
-					bg.add(&bg.branches, 'b', v.Branch())
-				}
+				bg.add(&bg.branches, 'b', topBranch(m))
 			}
 		}
 		return

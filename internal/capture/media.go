@@ -222,7 +222,10 @@ type stream struct {
 	// off the cache lines the stream's worker reads and writes for every
 	// packet, which would otherwise pass between the two cores.
 	last time.Time
-	_    [128 - 24]byte
+	// worker is the worker the stream's jobs go to (set by send, on
+	// this line for the same reason)
+	worker *mediaWorker
+	_      [128 - 32]byte
 
 	idx         int
 	key         streamKey

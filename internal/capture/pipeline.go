@@ -152,7 +152,11 @@ func (pl *pipeline) start() {
 // send hands a job to the worker of its stream; the payload is copied
 // unless the job runs inline.
 func (pl *pipeline) send(j job) {
-	w := pl.workers[j.s.idx%len(pl.workers)]
+	w := j.s.worker
+	if w == nil {
+		w = pl.workers[j.s.idx%len(pl.workers)]
+		j.s.worker = w
+	}
 	if pl.inline {
 		w.run(&j)
 		return
