@@ -77,6 +77,7 @@ type Analyzer struct {
 	nextStream int
 	finished   []*doneStream
 	bySSRC     map[uint32][]*stream // active streams by SSRC, for SRTCP
+	hdrs       msgHeaders           // the header index of the SIP message being analysed
 	pipe       *pipeline
 	// src is the reader batch the current packet lives in (nil when the
 	// caller owns the packet: its payload is copied for the workers).
@@ -256,7 +257,9 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 		return
 	}
 	a.rep.SIPMessages++
-	callID := m.CallID()
+	x := &a.hdrs
+	x.index(m)
+	callID := x.get(hdrCallID)
 	dlg := a.dialogs[callID]
 	if dlg == nil && callID != "" {
 		if len(a.dialogs) >= maxDialogs {
@@ -270,31 +273,31 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 	if dlg != nil {
 		dlg.last = p.Time
 	}
-	if m.IsRequest() && !strings.Contains(m.Get("To"), "tag=") || m.StatusCode >= 200 && m.StatusCode < 300 || m.StatusCode == 401 || m.StatusCode == 407 {
+	if m.IsRequest() && !strings.Contains(x.get(hdrTo), "tag=") || m.StatusCode >= 200 && m.StatusCode < 300 || m.StatusCode == 401 || m.StatusCode == 407 {
 		// In-dialog requests and provisional responses repeat identities
 		// already seen; skipping them saves the URI parsing.
-		a.harvestMsg(m, p)
+		a.harvestMsg(x, p)
 	}
-	a.identifiers(m, p, dlg)
+	a.identifiers(x, p, dlg)
 	if m.IsRequest() {
 		a.fallback(m, p, transport)
-		a.credentials(m, p, transport, raw)
+		a.credentials(x, p, transport, raw)
 		if m.Method == "BYE" && dlg != nil {
 			dlg.ended = true
 			dlg.sdpBody, dlg.sdpMedia = nil, nil
 		}
 	} else if m.StatusCode == 401 || m.StatusCode == 407 {
-		a.challenge(m, p, transport, raw)
+		a.challenge(x, p, transport, raw)
 	}
 	if len(m.Body) > 0 && dlg != nil {
-		a.sdpBody(m, p, dlg)
+		a.sdpBody(x, p, dlg)
 	}
 }
 
 // challenge records the digest challenges of a 401/407.
-func (a *Analyzer) challenge(m *sip.Message, p *Packet, transport string, raw []byte) {
-	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
-		for _, v := range m.GetAll(h) {
+func (a *Analyzer) challenge(x *msgHeaders, p *Packet, transport string, raw []byte) {
+	for _, h := range [...]hdr{hdrWWWAuthenticate, hdrProxyAuthenticate} {
+		for _, v := range x.all(h) {
 			ch, err := digest.ParseChallenge(v)
 			if err != nil || !strings.EqualFold(ch.Scheme, "digest") {
 				continue
@@ -309,9 +312,10 @@ func (a *Analyzer) challenge(m *sip.Message, p *Packet, transport string, raw []
 }
 
 // credentials records every digest response of a request.
-func (a *Analyzer) credentials(m *sip.Message, p *Packet, transport string, raw []byte) {
-	for _, h := range []string{"Authorization", "Proxy-Authorization"} {
-		for _, v := range m.GetAll(h) {
+func (a *Analyzer) credentials(x *msgHeaders, p *Packet, transport string, raw []byte) {
+	m := x.m
+	for _, h := range [...]hdr{hdrAuthorization, hdrProxyAuthorization} {
+		for _, v := range x.all(h) {
 			cr, err := digest.ParseCredentials(v)
 			if err != nil || !strings.EqualFold(cr.Scheme, "digest") || cr.Response == "" {
 				continue
@@ -322,7 +326,7 @@ func (a *Analyzer) credentials(m *sip.Message, p *Packet, transport string, raw 
 			}
 			a.digestSeen[key] = true
 			d := Digest{
-				Time: p.Time, Transport: transport, Client: p.Src.String(), Server: p.Dst.String(), Header: h,
+				Time: p.Time, Transport: transport, Client: p.Src.String(), Server: p.Dst.String(), Header: hdrNames[h],
 				Credentials: *cr, Request: digest.Request{Method: m.Method, URI: cr.URI, Body: append([]byte(nil), m.Body...)},
 				Evidence: []finding.Evidence{evidence(p, transport, raw)},
 			}
@@ -358,14 +362,15 @@ func (a *Analyzer) fallback(m *sip.Message, p *Packet, transport string) {
 }
 
 // sdpBody registers the media of an SDP body and its SDES keys.
-func (a *Analyzer) sdpBody(m *sip.Message, p *Packet, dlg *dialog) {
-	ct, _ := sip.ContentType(m.Get("Content-Type"))
+func (a *Analyzer) sdpBody(x *msgHeaders, p *Packet, dlg *dialog) {
+	m := x.m
+	ct, _ := sip.ContentType(x.get(hdrContentType))
 	var bodies [][]byte
 	switch {
 	case strings.EqualFold(ct, "application/sdp"):
 		bodies = append(bodies, m.Body)
 	case strings.HasPrefix(strings.ToLower(ct), "multipart/"):
-		parts, _ := sip.ParseMultipart(m.Get("Content-Type"), m.Body)
+		parts, _ := sip.ParseMultipart(x.get(hdrContentType), m.Body)
 		for _, pt := range parts {
 			if c, _ := sip.ContentType(pt.Get("Content-Type")); strings.EqualFold(c, "application/sdp") {
 				bodies = append(bodies, pt.Body)

@@ -62,10 +62,9 @@ func isTagChar(c byte) bool {
 	return strings.IndexByte("-.!%*_+`'~;=", c) >= 0
 }
 
-// topBranch returns the branch parameter of m's top Via, or "" when it has
-// none or the Via does not parse.
-func topBranch(m *sip.Message) string {
-	v := m.Get("Via")
+// topBranch returns the branch parameter of a top Via value v
+// (sip.Message.Get("Via")), or "" when it has none or does not parse.
+func topBranch(v string) string {
 	if b, ok := quickBranch(v); ok {
 		return b
 	}

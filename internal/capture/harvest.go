@@ -19,7 +19,7 @@ type harvestSets struct {
 }
 
 // harvestHeaders are the name-addr headers whose identities are harvested.
-var harvestHeaders = [...]string{"From", "To", "Contact", "P-Asserted-Identity", "Remote-Party-ID", "Referred-By", "Refer-To"}
+var harvestHeaders = [...]hdr{hdrFrom, hdrTo, hdrContact, hdrPAssertedIdentity, hdrRemotePartyID, hdrReferredBy, hdrReferTo}
 
 // maxHarvestDone bounds the cache of harvested values; it starts afresh
 // when full.
@@ -98,7 +98,8 @@ func (h *harvestSets) parsedURI(u *sip.URI) {
 }
 
 // harvestMsg adds every URI, user, display name and agent string of m.
-func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
+func (a *Analyzer) harvestMsg(x *msgHeaders, _ *Packet) {
+	m := x.m
 	h := &a.harvest
 	if m.IsRequest() {
 		if k := (idKey{'R', m.RequestURI}); !h.seen(k) {
@@ -107,7 +108,7 @@ func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 		}
 	}
 	for i, name := range harvestHeaders {
-		for _, v := range m.GetAll(name) {
+		for _, v := range x.all(name) {
 			k := nameAddrKey(i, v)
 			if h.seen(k) {
 				continue
@@ -123,9 +124,9 @@ func (a *Analyzer) harvestMsg(m *sip.Message, _ *Packet) {
 			h.remember(k)
 		}
 	}
-	h.add(h.uas, m.Get("User-Agent"))
-	h.add(h.servers, m.Get("Server"))
-	if cr := m.Get("Authorization"); cr != "" {
+	h.add(h.uas, x.get(hdrUserAgent))
+	h.add(h.servers, x.get(hdrServer))
+	if cr := x.get(hdrAuthorization); cr != "" {
 		if i := strings.Index(cr, "username="); i >= 0 {
 			u := strings.Trim(strings.SplitN(cr[i+9:], ",", 2)[0], `" `)
 			h.add(h.exts, u)
@@ -162,10 +163,10 @@ func (g *agentIDs) add(list *[]string, kind byte, v string) {
 }
 
 // agent returns the identifier set of the agent that sent m.
-func (a *Analyzer) agent(m *sip.Message, src netip.AddrPort) *agentIDs {
-	name := m.Get("User-Agent")
-	if !m.IsRequest() {
-		name = m.Get("Server")
+func (a *Analyzer) agent(x *msgHeaders, src netip.AddrPort) *agentIDs {
+	name := x.get(hdrUserAgent)
+	if !x.m.IsRequest() {
+		name = x.get(hdrServer)
 	}
 	if name == "" {
 		name = "ip " + src.Addr().String()
@@ -189,41 +190,42 @@ func (a *Analyzer) agentNamed(name string) *agentIDs {
 
 // identifiers collects the Call-ID, tags, branch and nonces m's sender
 // generated (item 13).
-func (a *Analyzer) identifiers(m *sip.Message, p *Packet, _ *dialog) {
-	g := a.agent(m, p.Src)
+func (a *Analyzer) identifiers(x *msgHeaders, p *Packet, _ *dialog) {
+	m := x.m
+	g := a.agent(x, p.Src)
 	if g == nil {
 		return
 	}
 	// Each list stops at maxPerAgent: nothing is parsed for a full one.
 	if m.IsRequest() {
 		// Only requests that start something carry identifiers the sender chose.
-		if (g.room(g.callIDs) || g.room(g.fromTags)) && headerTag(m.Get("To")) == "" {
-			g.add(&g.callIDs, 'c', m.CallID())
+		if (g.room(g.callIDs) || g.room(g.fromTags)) && headerTag(x.get(hdrTo)) == "" {
+			g.add(&g.callIDs, 'c', x.get(hdrCallID))
 			if g.room(g.fromTags) {
-				g.add(&g.fromTags, 'f', headerTag(m.Get("From")))
+				g.add(&g.fromTags, 'f', headerTag(x.get(hdrFrom)))
 			}
 		}
 		if m.Method != "ACK" && m.Method != "CANCEL" {
 			// A forwarded request's top Via is the proxy's: its branch
 			// belongs to the proxy, named by its address.
 			bg := g
-			if len(m.GetAll("Via")) > 1 {
+			if len(x.all(hdrVia)) > 1 {
 				bg = a.agentNamed("ip " + p.Src.Addr().String())
 			}
 			if bg != nil && bg.room(bg.branches) {
-				bg.add(&bg.branches, 'b', topBranch(m))
+				bg.add(&bg.branches, 'b', topBranch(x.get(hdrVia)))
 			}
 		}
 		return
 	}
 	if g.room(g.toTags) {
-		g.add(&g.toTags, 't', headerTag(m.Get("To")))
+		g.add(&g.toTags, 't', headerTag(x.get(hdrTo)))
 	}
 	if !g.room(g.nonces) {
 		return
 	}
-	for _, h := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
-		for _, v := range m.GetAll(h) {
+	for _, h := range [...]hdr{hdrWWWAuthenticate, hdrProxyAuthenticate} {
+		for _, v := range x.all(h) {
 			if i := strings.Index(v, "nonce="); i >= 0 {
 				n := strings.Trim(strings.SplitN(v[i+6:], ",", 2)[0], `" `)
 				g.add(&g.nonces, 'n', n)

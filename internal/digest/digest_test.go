@@ -335,3 +335,34 @@ func BenchmarkMD5Response(b *testing.B) {
 		}
 	}
 }
+
+// TestQuotedString covers the lexer's quoted-string reader: the copy-free
+// path for strings without escapes and the unescaping path.
+func TestQuotedString(t *testing.T) {
+	tests := []struct {
+		in, want, rest string
+		err             bool
+	}{
+		{`"abc", x`, "abc", `, x`, false},
+		{`""`, "", "", false},
+		{`"a\"b"c`, `a"b`, "c", false},
+		{`"a\\b"`, `a\b`, "", false},
+		{`"z\q"`, "zq", "", false},
+		{`"open`, "", "", true},
+		{`"a\`, "", "", true},
+		{"\"a\x01b\"", "", "", true},
+		{"\"a\\\x01\"", "", "", true},
+		{`"tab	ok"`, "tab\tok", "", false},
+	}
+	for _, tt := range tests {
+		l := &lexer{s: tt.in}
+		got, err := l.quoted()
+		if (err != nil) != tt.err {
+			t.Errorf("quoted(%q) error %v, want error %v", tt.in, err, tt.err)
+			continue
+		}
+		if err == nil && (got != tt.want || l.s[l.i:] != tt.rest) {
+			t.Errorf("quoted(%q) = %q, rest %q; want %q, rest %q", tt.in, got, l.s[l.i:], tt.want, tt.rest)
+		}
+	}
+}

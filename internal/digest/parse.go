@@ -91,6 +91,19 @@ func (l *lexer) token() string {
 // unescaped content.
 func (l *lexer) quoted() (string, error) {
 	l.i++ // opening quote
+	// Most quoted-strings hold no escape: their content is the text up
+	// to the closing quote, returned without a copy.
+	for j := l.i; j < len(l.s); j++ {
+		c := l.s[j]
+		if c == '"' {
+			v := l.s[l.i:j]
+			l.i = j + 1
+			return v, nil
+		}
+		if c == '\\' || isCTL(c) {
+			break
+		}
+	}
 	var b strings.Builder
 	for l.i < len(l.s) {
 		c := l.s[l.i]
@@ -132,10 +145,13 @@ func parseAuth(v string) (string, []Param, error) {
 	if !l.eof() && !isWS(l.s[l.i]) {
 		return "", nil, fmt.Errorf("%w: unexpected %q after scheme", ErrSyntax, l.s[l.i])
 	}
-	var params []Param
+	params := make([]Param, 0, 12) // a digest response has about ten
 	for {
 		l.skipWS()
 		if l.eof() {
+			if len(params) == 0 {
+				params = nil // as before the preallocation
+			}
 			return scheme, params, nil
 		}
 		if l.s[l.i] == ',' {

@@ -293,6 +293,12 @@ func CanonicalHeaderName(name string) string {
 	return string(b)
 }
 
+// HeaderKey returns the key by which Get, GetAll and the other lookups
+// match header names: the long form in lower case, compact forms
+// expanded ("v" → "via") and surrounding space removed. Usual spellings
+// cost no allocation.
+func HeaderKey(name string) string { return headerKey(name) }
+
 // IsListHeader reports whether the named header field is a comma-separated
 // list (Via, Contact, Route, Allow, Supported ...), so that GetAll splits
 // its values. Compact forms are understood.
