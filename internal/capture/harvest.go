@@ -209,7 +209,7 @@ func (a *Analyzer) identifiers(x *msgHeaders, p *Packet, _ *dialog) {
 			// A forwarded request's top Via is the proxy's: its branch
 			// belongs to the proxy, named by its address.
 			bg := g
-			if len(x.all(hdrVia)) > 1 {
+			if x.many(hdrVia) {
 				bg = a.agentNamed("ip " + p.Src.Addr().String())
 			}
 			if bg != nil && bg.room(bg.branches) {

@@ -135,8 +135,8 @@ func (x *msgHeaders) get(h hdr) string {
 		if !hdrIsList(h) {
 			return v
 		}
-		if vs := sip.SplitList(v); len(vs) > 0 {
-			return vs[0]
+		for e := range sip.ListValues(v) {
+			return e
 		}
 	}
 	return ""
@@ -157,10 +157,42 @@ func (x *msgHeaders) all(h hdr) []string {
 			continue
 		}
 		if v := x.m.Headers[i].Value; hdrIsList(h) {
-			out = append(out, sip.SplitList(v)...)
+			for e := range sip.ListValues(v) {
+				out = append(out, e)
+			}
 		} else {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// many reports whether header h has more than one value (len(all(h)) > 1).
+func (x *msgHeaders) many(h hdr) bool {
+	if !x.indexed {
+		return len(x.all(h)) > 1
+	}
+	f := int(x.first[h])
+	if f == 0 {
+		return false
+	}
+	n := 0
+	for i := f - 1; i < len(x.m.Headers); i++ {
+		if x.ids[i] != h {
+			continue
+		}
+		if !hdrIsList(h) {
+			n++
+		} else {
+			for range sip.ListValues(x.m.Headers[i].Value) {
+				if n++; n > 1 {
+					break
+				}
+			}
+		}
+		if n > 1 {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,9 @@ func checkHeaders(t *testing.T, name string, m *sip.Message) {
 		if got, want := x.all(h), m.GetAll(hdrNames[h]); !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: all(%s) = %q, GetAll gives %q", name, hdrNames[h], got, want)
 		}
+		if got, want := x.many(h), len(m.GetAll(hdrNames[h])) > 1; got != want {
+			t.Fatalf("%s: many(%s) = %v, GetAll has %d values", name, hdrNames[h], got, len(m.GetAll(hdrNames[h])))
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package sip
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // compactLong returns the long form of a lower-case single-letter compact
 // header name (RFC 3261 §7.3.3 and the IANA "Header Fields" registry), or
@@ -323,38 +326,46 @@ func CompactForm(name string) (string, bool) {
 // element is trimmed; empty elements are dropped.
 func SplitList(value string) []string {
 	var out []string
-	inQuote, inAngle, esc := false, false, false
-	start := 0
-	add := func(s string) {
-		s = strings.TrimSpace(s)
-		if s != "" {
-			out = append(out, s)
-		}
+	for v := range ListValues(value) {
+		out = append(out, v)
 	}
-	for i := 0; i < len(value); i++ {
-		c := value[i]
-		switch {
-		case esc:
-			esc = false
-		case inQuote:
-			if c == '\\' {
-				esc = true
-			} else if c == '"' {
-				inQuote = false
-			}
-		case c == '"':
-			inQuote = true
-		case inAngle:
-			if c == '>' {
-				inAngle = false
-			}
-		case c == '<':
-			inAngle = true
-		case c == ',':
-			add(value[start:i])
-			start = i + 1
-		}
-	}
-	add(value[start:])
 	return out
+}
+
+// ListValues yields the elements SplitList returns, without building a
+// slice.
+func ListValues(value string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		inQuote, inAngle, esc := false, false, false
+		start := 0
+		for i := 0; i < len(value); i++ {
+			c := value[i]
+			switch {
+			case esc:
+				esc = false
+			case inQuote:
+				if c == '\\' {
+					esc = true
+				} else if c == '"' {
+					inQuote = false
+				}
+			case c == '"':
+				inQuote = true
+			case inAngle:
+				if c == '>' {
+					inAngle = false
+				}
+			case c == '<':
+				inAngle = true
+			case c == ',':
+				if s := strings.TrimSpace(value[start:i]); s != "" && !yield(s) {
+					return
+				}
+				start = i + 1
+			}
+		}
+		if s := strings.TrimSpace(value[start:]); s != "" {
+			yield(s)
+		}
+	}
 }

@@ -270,7 +270,7 @@ func (m *Message) parseHeaders(lines []string, lim Limits) []error {
 			break
 		}
 		name, value, ok := strings.Cut(line, ":")
-		name = strings.TrimRight(name, " \t")
+		name = trimLWSRight(name)
 		if !ok || !isToken(name) {
 			errs = append(errs, fmt.Errorf("sip: header line %q: %w", truncate(line, 64), ErrHeader))
 			m.Headers = append(m.Headers, Header{Value: line})
@@ -324,8 +324,25 @@ func parseContentLength(v string) (int, error) {
 }
 
 // trimLWS removes leading and trailing SP and HTAB (RFC 3261 §25.1 LWS
-// after unfolding); other bytes are kept as on the wire.
-func trimLWS(s string) string { return strings.Trim(s, " \t") }
+// after unfolding); other bytes are kept as on the wire. (A loop, not
+// strings.Trim with a cutset, which builds a set per call: this runs for
+// every header line.)
+func trimLWS(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return trimLWSRight(s[i:])
+}
+
+// trimLWSRight removes the spaces and tabs at the end of s.
+func trimLWSRight(s string) string {
+	j := len(s)
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	return s[:j]
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
