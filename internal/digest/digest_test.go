@@ -341,7 +341,7 @@ func BenchmarkMD5Response(b *testing.B) {
 func TestQuotedString(t *testing.T) {
 	tests := []struct {
 		in, want, rest string
-		err             bool
+		err            bool
 	}{
 		{`"abc", x`, "abc", `, x`, false},
 		{`""`, "", "", false},
