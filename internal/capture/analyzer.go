@@ -64,7 +64,7 @@ type Analyzer struct {
 	media      map[netip.AddrPort]*mediaRef
 	challenges map[string]*challengeSeen
 	tcp        map[flowKey]*tcpStream
-	streams    map[streamID]*stream
+	streams    activeStreams
 	cands      map[flowKey]*candidate
 	ssrcSrc    map[ssrcDst][]netip.AddrPort
 	rtcpEvents []rtcpEvent
@@ -92,7 +92,7 @@ type Analyzer struct {
 func NewAnalyzer(o Options) *Analyzer {
 	a := &Analyzer{
 		opt: o, dialogs: map[string]*dialog{}, media: map[netip.AddrPort]*mediaRef{},
-		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: map[streamID]*stream{},
+		challenges: map[string]*challengeSeen{}, tcp: map[flowKey]*tcpStream{}, streams: newActiveStreams(),
 		cands: map[flowKey]*candidate{}, ssrcSrc: map[ssrcDst][]netip.AddrPort{}, tlsClients: map[netip.Addr]tlsUse{},
 		fellBack: map[netip.Addr]bool{}, agents: map[string]*agentIDs{}, harvest: newHarvestSets(), digestSeen: map[string]bool{}, sdesSeen: map[string]bool{},
 		bySSRC: map[uint32][]*stream{}, full: o.DecryptAll || o.Audio != nil,
@@ -423,14 +423,18 @@ func (a *Analyzer) sweep() {
 // sweepStreams finishes idle streams (all with force), in stream order.
 func (a *Analyzer) sweepStreams(force bool) {
 	var idle []*stream
-	for _, s := range a.streams {
-		if a.last.Sub(s.last) > streamIdle || force {
+	t := &a.streams
+	now := a.last.Sub(a.start)
+	for slot, s := range t.s {
+		if s != nil && (now-t.last[slot] > streamIdle || force) {
 			idle = append(idle, s)
 		}
 	}
 	sort.Slice(idle, func(i, j int) bool { return idle[i].idx < idle[j].idx })
 	for _, s := range idle {
-		delete(a.streams, s.key.id())
+		// the worker reads the stream's end from s.last
+		s.last = a.start.Add(t.last[s.slot])
+		t.remove(s)
 		a.dropSSRC(s)
 		a.pipe.send(job{kind: jobFinish, s: s})
 	}

@@ -217,17 +217,11 @@ func (h *sizeHist) counts() map[int]int64 {
 
 // stream is the state of one RTP stream.
 type stream struct {
-	// last is written by the analysis goroutine for every packet (the
-	// worker reads it only when the stream ends): the padding keeps it
-	// off the cache lines the stream's worker reads and writes for every
-	// packet, which would otherwise pass between the two cores.
-	last time.Time
-	// worker is the worker the stream's jobs go to (set by send, on
-	// this line for the same reason)
-	worker *mediaWorker
-	_      [128 - 32]byte
-
+	// last is the time of the last packet, set when the stream ends
+	// (while it is active, Analyzer.streams keeps it)
+	last        time.Time
 	idx         int
+	slot        int32 // in Analyzer.streams while active
 	key         streamKey
 	ref         *mediaRef // the SDP media the stream belongs to (nil: heuristic)
 	codecs      map[uint8]codec
@@ -282,8 +276,8 @@ type stream struct {
 // rtp handles an RTP packet whose header is h.
 func (a *Analyzer) rtp(p *Packet, h rtpHdr) {
 	k := streamKey{p.Src, p.Dst, h.ssrc}
-	if s := a.streams[k.id()]; s != nil {
-		a.dispatchRTP(s, p, h)
+	if slot, ok := a.streams.byKey[k.id()]; ok {
+		a.dispatchRTP(slot, p, h)
 		return
 	}
 	ref := a.media[p.Dst]
@@ -300,16 +294,17 @@ func (a *Analyzer) rtp(p *Packet, h rtpHdr) {
 	}
 	s := a.newStream(k, p, ref)
 	if s != nil {
-		a.dispatchRTP(s, p, h)
+		a.dispatchRTP(s.slot, p, h)
 	}
 }
 
-// dispatchRTP hands an RTP packet to the worker of its stream.
-func (a *Analyzer) dispatchRTP(s *stream, p *Packet, h rtpHdr) {
-	s.last = p.Time
-	j := packetJob(jobRTP, s, p)
+// dispatchRTP hands an RTP packet to the worker of the stream in slot.
+func (a *Analyzer) dispatchRTP(slot int32, p *Packet, h rtpHdr) {
+	t := &a.streams
+	t.last[slot] = p.Time.Sub(a.start)
+	j := packetJob(jobRTP, t.s[slot], p)
 	j.h = h
-	a.pipe.send(j)
+	a.pipe.sendTo(int(t.worker[slot]), j)
 }
 
 // heuristic confirms a flow as RTP once a few packets of one SSRC arrive
@@ -342,13 +337,13 @@ func (a *Analyzer) heuristic(p *Packet, h rtpHdr) {
 	}
 	for _, q := range c.held {
 		if qh, ok := parseRTP(q.Payload); ok {
-			a.dispatchRTP(s, q, qh)
+			a.dispatchRTP(s.slot, q, qh)
 		}
 	}
 }
 
 func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
-	if len(a.streams) >= maxStreams {
+	if a.streams.len() >= maxStreams {
 		a.sweepStreams(true)
 	}
 	a.nextStream++
@@ -396,7 +391,7 @@ func (a *Analyzer) newStream(k streamKey, p *Packet, ref *mediaRef) *stream {
 	if len(srcs) < 4 && len(a.ssrcSrc) < maxStreams {
 		a.ssrcSrc[sd] = append(srcs, k.src)
 	}
-	a.streams[k.id()] = s
+	a.streams.add(s, p.Time.Sub(a.start), a.pipe.workerOf(s))
 	if l := a.bySSRC[k.ssrc]; len(l) < 64 {
 		a.bySSRC[k.ssrc] = append(l, s)
 	}

@@ -152,11 +152,16 @@ func (pl *pipeline) start() {
 // send hands a job to the worker of its stream; the payload is copied
 // unless the job runs inline.
 func (pl *pipeline) send(j job) {
-	w := j.s.worker
-	if w == nil {
-		w = pl.workers[j.s.idx%len(pl.workers)]
-		j.s.worker = w
-	}
+	pl.sendTo(pl.workerOf(j.s), j)
+}
+
+// workerOf returns the index of the worker of stream s: every job of a
+// stream goes to the same worker, in order.
+func (pl *pipeline) workerOf(s *stream) int { return s.idx % len(pl.workers) }
+
+// sendTo hands a job to worker wi (workerOf of the job's stream).
+func (pl *pipeline) sendTo(wi int, j job) {
+	w := pl.workers[wi]
 	if pl.inline {
 		w.run(&j)
 		return
