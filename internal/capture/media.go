@@ -444,9 +444,10 @@ func (s *stream) codecOf(pt uint8) codec {
 	return codec{Name: fmt.Sprintf("pt%d", pt)}
 }
 
-func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
+func (w *mediaWorker) streamPacket(s *stream, j *job) {
 	s.packets++
-	b := p.Payload
+	h := j.h
+	b := j.pl
 	size := len(b) - h.hlen
 	if int(h.pt) != s.cur.pt {
 		if s.alt.pt == int(h.pt) {
@@ -494,10 +495,10 @@ func (w *mediaWorker) streamPacket(s *stream, p *Packet, h rtpHdr) {
 		payload = pl
 	}
 	if isEvent {
-		w.event(s, p, h, payload)
+		w.event(s, j.time, h, payload)
 		return
 	}
-	w.audio(s, p, h, c, payload)
+	w.audio(s, j.time, h, c, payload)
 }
 
 // srtpSample is how many audio packets of an SRTP stream are decrypted
@@ -595,7 +596,7 @@ func payloadOf(pl []byte, h rtpHdr) []byte {
 }
 
 // event reads an RFC 4733 telephone-event payload.
-func (w *mediaWorker) event(s *stream, p *Packet, h rtpHdr, pl []byte) {
+func (w *mediaWorker) event(s *stream, when time.Time, h rtpHdr, pl []byte) {
 	if len(pl) < 4 {
 		return
 	}
@@ -608,13 +609,13 @@ func (w *mediaWorker) event(s *stream, p *Packet, h rtpHdr, pl []byte) {
 	}
 	s.haveEvent, s.eventTS = true, h.ts
 	if len(s.dtmf) < 1024 {
-		s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "rfc4733", Stream: s.idx, Offset: p.Time.Sub(w.a.start).Seconds()})
+		s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "rfc4733", Stream: s.idx, Offset: when.Sub(w.a.start).Seconds()})
 	}
 }
 
 // audio decodes G.711 (8 kHz) or G.722 (16 kHz) and places the samples by
 // RTP timestamp; the DTMF detector sees the audio at 8 kHz.
-func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) {
+func (w *mediaWorker) audio(s *stream, when time.Time, h rtpHdr, c codec, pl []byte) {
 	if s.codecName == "" {
 		s.codecName = c.Name
 		s.clock = c.Rate
@@ -684,7 +685,7 @@ func (w *mediaWorker) audio(s *stream, p *Packet, h rtpHdr, c codec, pl []byte) 
 	p0 := s.gz.pos
 	for _, hit := range s.gz.feed(fed) {
 		if len(s.dtmf) < 1024 {
-			off := p.Time.Sub(w.a.start).Seconds() - float64(p0+int64(len(fed))-hit.at)/8000
+			off := when.Sub(w.a.start).Seconds() - float64(p0+int64(len(fed))-hit.at)/8000
 			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
 		}
 	}

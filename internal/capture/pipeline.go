@@ -228,12 +228,11 @@ func (w *mediaWorker) run(j *job) {
 			}
 		}
 	}()
-	p := Packet{Index: j.index, Time: j.time, Payload: j.pl}
 	switch j.kind {
 	case jobRTP:
-		w.streamPacket(j.s, &p, j.h)
+		w.streamPacket(j.s, j)
 	case jobRTCP:
-		p.Src = j.rtcp.src
+		p := Packet{Index: j.index, Time: j.time, Payload: j.pl, Src: j.rtcp.src}
 		w.rtcp(&p, j.s, j.rtcp.keys)
 	case jobFinish:
 		w.finishStream(j.s)
