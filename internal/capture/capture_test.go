@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -221,4 +222,32 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestSizeCountsJSON holds SizeCounts' encoding to encoding/json's for a
+// map[int]int64: keys in the order of their strings, nil as null.
+func TestSizeCountsJSON(t *testing.T) {
+	seed := uint32(3)
+	next := func() uint32 { seed = seed*1664525 + 1013904223; return seed >> 8 }
+	cases := []SizeCounts{nil, {}, {170: 331}, {2: 1, 10: 2, 100: 3, 1000: 4, 9: 5}, {-5: 1, -40: 2, 0: 3, 7: -1}}
+	for range 200 {
+		c := SizeCounts{}
+		for range next() % 40 {
+			c[int(next()%3000)-100] = int64(next() % 100000)
+		}
+		cases = append(cases, c)
+	}
+	for _, c := range cases {
+		got, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(map[int]int64(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("SizeCounts %v encodes as\n%s\nencoding/json gives\n%s", c, got, want)
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package capture
 
 import (
+	"bytes"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/sipvet/sipvet/internal/digest"
@@ -104,7 +107,7 @@ type StreamSummary struct {
 	// SRTCPDecrypted counts SRTCP packets of this stream's flow decrypted.
 	SRTCPDecrypted int64 `json:"srtcp_decrypted,omitempty"`
 	// Sizes is the payload-size distribution (size → packets).
-	Sizes map[int]int64 `json:"sizes"`
+	Sizes SizeCounts `json:"sizes"`
 	// BitsPerPacket is the entropy of the size sequence; BitsPerSecond
 	// that times the packet rate.
 	BitsPerPacket float64 `json:"bits_per_packet"`
@@ -181,4 +184,42 @@ type AgentIDs struct {
 	ToTags   []string `json:"to_tags"`
 	Branches []string `json:"branches"`
 	Nonces   []string `json:"nonces"`
+}
+
+// SizeCounts is a payload-size distribution: size → packets.
+type SizeCounts map[int]int64
+
+// MarshalJSON encodes the counts as encoding/json encodes a map[int]int64
+// (keys as strings, in the order of those strings), without its
+// reflection and sorting of reflected values: a report holds thousands
+// of these.
+func (c SizeCounts) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("null"), nil
+	}
+	type entry struct {
+		from, to int // the key's digits in keys
+		count    int64
+	}
+	var ebuf [16]entry
+	var kbuf [64]byte
+	es, keys := ebuf[:0], kbuf[:0]
+	for k, n := range c {
+		from := len(keys)
+		keys = strconv.AppendInt(keys, int64(k), 10)
+		es = append(es, entry{from, len(keys), n})
+	}
+	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(keys[a.from:a.to], keys[b.from:b.to]) })
+	out := make([]byte, 0, 2+len(keys)+len(es)*8)
+	out = append(out, '{')
+	for i, e := range es {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '"')
+		out = append(out, keys[e.from:e.to]...)
+		out = append(out, '"', ':')
+		out = strconv.AppendInt(out, e.count, 10)
+	}
+	return append(out, '}'), nil
 }
