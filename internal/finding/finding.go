@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"sync"
@@ -197,6 +198,45 @@ func (r *Run) Normalize() {
 // encoded and indented concurrently (a pcap run's data reaches megabytes)
 // and put together in order.
 func (r *Run) Marshal() ([]byte, error) {
+	doc, err := r.encode()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, doc.size())
+	for _, p := range doc.pieces() {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+// WriteJSON writes what Marshal returns to w, piece by piece, without
+// putting the whole document together in memory first.
+func (r *Run) WriteJSON(w io.Writer) error {
+	doc, err := r.encode()
+	if err != nil {
+		return err
+	}
+	for _, p := range doc.pieces() {
+		if _, err := w.Write(p); err != nil {
+			return fmt.Errorf("finding: write results: %w", err)
+		}
+	}
+	return nil
+}
+
+// encodedRun is a run encoded as indented JSON in pieces: the run around
+// its results, with the place they go, and each result.
+type encodedRun struct {
+	skeleton []byte
+	hole     int // where "results": null is in skeleton
+	parts    [][]byte
+}
+
+const resultsHole = `"results": null`
+
+// encode encodes the results concurrently, each indented at its depth,
+// and the run around them.
+func (r *Run) encode() (*encodedRun, error) {
 	r.Normalize()
 	parts := make([][]byte, len(r.Results))
 	errs := make([]error, len(r.Results))
@@ -228,31 +268,39 @@ func (r *Run) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("finding: encode results: %w", err)
 	}
 	skeleton := appendIndent(nil, compact, "  ")
-	const hole = `"results": null`
-	i := bytes.Index(skeleton, []byte(hole))
+	i := bytes.Index(skeleton, []byte(resultsHole))
 	if i < 0 {
 		return nil, errors.New("finding: encode results: no place for the results")
 	}
-	size := len(skeleton) + 16
-	for _, p := range parts {
-		size += len(p) + 6
-	}
-	out := make([]byte, 0, size)
-	out = append(out, skeleton[:i]...)
-	out = append(out, `"results": [`...)
-	for k, p := range parts {
+	return &encodedRun{skeleton: skeleton, hole: i, parts: parts}, nil
+}
+
+// pieces returns the document's bytes in order.
+func (e *encodedRun) pieces() [][]byte {
+	out := make([][]byte, 0, 2*len(e.parts)+5)
+	out = append(out, e.skeleton[:e.hole], []byte(`"results": [`))
+	for k, p := range e.parts {
 		if k > 0 {
-			out = append(out, ',')
+			out = append(out, []byte(",\n    "))
+		} else {
+			out = append(out, []byte("\n    "))
 		}
-		out = append(out, "\n    "...)
-		out = append(out, p...)
+		out = append(out, p)
 	}
-	if len(parts) > 0 {
-		out = append(out, "\n  "...)
+	if len(e.parts) > 0 {
+		out = append(out, []byte("\n  "))
 	}
-	out = append(out, ']')
-	out = append(out, skeleton[i+len(hole):]...)
-	return append(out, '\n'), nil
+	out = append(out, []byte("]"), e.skeleton[e.hole+len(resultsHole):], []byte("\n"))
+	return out
+}
+
+// size returns the document's length.
+func (e *encodedRun) size() int {
+	n := 0
+	for _, p := range e.pieces() {
+		n += len(p)
+	}
+	return n
 }
 
 // encodeCompact encodes v as compact JSON without HTML escaping (SIP

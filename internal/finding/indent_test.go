@@ -62,6 +62,13 @@ func TestMarshalIndented(t *testing.T) {
 		if !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("%d results: Marshal:\n%s\nwant:\n%s", n, got, want.Bytes())
 		}
+		var written bytes.Buffer
+		if err := r.WriteJSON(&written); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(written.Bytes(), want.Bytes()) {
+			t.Errorf("%d results: WriteJSON:\n%s\nwant:\n%s", n, written.Bytes(), want.Bytes())
+		}
 	}
 }
 

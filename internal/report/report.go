@@ -64,11 +64,10 @@ func Render(w io.Writer, format string, run *finding.Run, opts Options) error {
 		return errors.New("report: nil run")
 	}
 	if format == "json" {
-		b, err := run.Marshal()
-		if err != nil {
+		if err := run.WriteJSON(w); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		return write(w, b)
+		return nil
 	}
 	v := buildView(run, opts)
 	switch format {
