@@ -229,7 +229,8 @@ func contains(list []string, s string) bool {
 func TestSizeCountsJSON(t *testing.T) {
 	seed := uint32(3)
 	next := func() uint32 { seed = seed*1664525 + 1013904223; return seed >> 8 }
-	cases := []SizeCounts{nil, {}, {170: 331}, {2: 1, 10: 2, 100: 3, 1000: 4, 9: 5}, {-5: 1, -40: 2, 0: 3, 7: -1}}
+	cases := []SizeCounts{nil, {}, {170: 331}, {2: 1, 10: 2, 100: 3, 1000: 4, 9: 5}, {-5: 1, -40: 2, 0: 3, 7: -1},
+		{99999999999999999: 1, 9: 2, 1e16: 3, 1e17: 4, 0: 5}, {20: 1, 200: 2, 2: 3, 21: 4, 199: 5}}
 	for range 200 {
 		c := SizeCounts{}
 		for range next() % 40 {

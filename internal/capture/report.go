@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"slices"
 	"strconv"
 	"time"
@@ -186,6 +185,9 @@ type AgentIDs struct {
 	Nonces   []string `json:"nonces"`
 }
 
+// pow10 holds the powers of ten up to 10^17.
+var pow10 = [18]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17}
+
 // SizeCounts is a payload-size distribution: size → packets.
 type SizeCounts map[int]int64
 
@@ -197,29 +199,53 @@ func (c SizeCounts) MarshalJSON() ([]byte, error) {
 	if c == nil {
 		return []byte("null"), nil
 	}
-	type entry struct {
-		from, to int // the key's digits in keys
-		count    int64
+	// For keys of at most 17 digits, the order of their strings is that
+	// of (k scaled to 17 digits, digits of k): "100" < "20" < "200" < "3".
+	// Both fit one uint64 to sort; other keys take a string comparison.
+	var buf [64]uint64
+	order := buf[:0]
+	plain := true
+	for k := range c {
+		if k < 0 || k >= 1e17 {
+			plain = false
+			break
+		}
+		d := 1
+		for d < 17 && uint64(k) >= pow10[d] {
+			d++
+		}
+		order = append(order, uint64(k)*pow10[17-d]*32+uint64(d))
 	}
-	var ebuf [16]entry
-	var kbuf [64]byte
-	es, keys := ebuf[:0], kbuf[:0]
-	for k, n := range c {
-		from := len(keys)
-		keys = strconv.AppendInt(keys, int64(k), 10)
-		es = append(es, entry{from, len(keys), n})
-	}
-	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(keys[a.from:a.to], keys[b.from:b.to]) })
-	out := make([]byte, 0, 2+len(keys)+len(es)*8)
+	out := make([]byte, 0, 2+len(c)*12)
 	out = append(out, '{')
-	for i, e := range es {
+	if plain {
+		slices.Sort(order)
+		for i, o := range order {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			k := o / 32 / pow10[17-o%32]
+			out = append(out, '"')
+			out = strconv.AppendUint(out, k, 10)
+			out = append(out, '"', ':')
+			out = strconv.AppendInt(out, c[int(k)], 10)
+		}
+		return append(out, '}'), nil
+	}
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, strconv.Itoa(k))
+	}
+	slices.Sort(keys)
+	for i, ks := range keys {
 		if i > 0 {
 			out = append(out, ',')
 		}
+		k, _ := strconv.Atoi(ks)
 		out = append(out, '"')
-		out = append(out, keys[e.from:e.to]...)
+		out = append(out, ks...)
 		out = append(out, '"', ':')
-		out = strconv.AppendInt(out, e.count, 10)
+		out = strconv.AppendInt(out, c[k], 10)
 	}
 	return append(out, '}'), nil
 }
