@@ -467,11 +467,17 @@ func addresses(vals []string, common string) []string {
 	found := map[string]bool{}
 	limit := min(len(vals), 50)
 	for _, v := range vals[:limit] {
-		for _, m := range dottedIPv4.FindAllStringSubmatch(v, 4) {
-			found["ipv4 "+m[1]] = true
+		// Neither pattern can match without its separator: most values
+		// (tags, branches) skip the regular expressions.
+		if strings.IndexByte(v, '.') >= 0 {
+			for _, m := range dottedIPv4.FindAllStringSubmatch(v, 4) {
+				found["ipv4 "+m[1]] = true
+			}
 		}
-		for _, m := range macSep.FindAllStringSubmatch(v, 4) {
-			found["mac "+strings.ToLower(m[1])] = true
+		if strings.ContainsAny(v, ":-") {
+			for _, m := range macSep.FindAllStringSubmatch(v, 4) {
+				found["mac "+strings.ToLower(m[1])] = true
+			}
 		}
 	}
 	if len(common) >= 12 && len(common) <= 24 {
