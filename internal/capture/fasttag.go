@@ -59,7 +59,11 @@ func isTagChar(c byte) bool {
 	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		return true
 	}
-	return strings.IndexByte("-.!%*_+`'~;=", c) >= 0
+	switch c {
+	case '-', '.', '!', '%', '*', '_', '+', '`', '\'', '~', ';', '=':
+		return true
+	}
+	return false
 }
 
 // topBranch returns the branch parameter of a top Via value v

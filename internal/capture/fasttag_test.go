@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sipvet/sipvet/internal/sip"
@@ -117,4 +118,16 @@ func FuzzTopBranch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTagChars: the shortcuts accept token characters (RFC 3261 §25.1),
+// ';' and '=' and nothing else.
+func TestTagChars(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("-.!%*_+`'~;=", b) >= 0
+		if isTagChar(b) != want {
+			t.Errorf("isTagChar(%q) = %v, want %v", b, !want, want)
+		}
+	}
 }

@@ -428,3 +428,16 @@ func TestHeaderNames(t *testing.T) {
 		t.Error("IsListHeader")
 	}
 }
+
+// TestTokenChars holds isTokenChar to RFC 3261 §25.1: token =
+// 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~").
+func TestTokenChars(t *testing.T) {
+	const marks = "-.!%*_+`'~"
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte(marks, b) >= 0
+		if isTokenChar(b) != want {
+			t.Errorf("isTokenChar(%q) = %v, want %v", b, !want, want)
+		}
+	}
+}
