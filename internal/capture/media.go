@@ -276,7 +276,7 @@ type stream struct {
 // rtp handles an RTP packet whose header is h.
 func (a *Analyzer) rtp(p *Packet, h rtpHdr) {
 	k := streamKey{p.Src, p.Dst, h.ssrc}
-	if slot, ok := a.streams.byKey[k.id()]; ok {
+	if slot, ok := a.streams.find(k); ok {
 		a.dispatchRTP(slot, p, h)
 		return
 	}

@@ -1,6 +1,9 @@
 package capture
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // activeStreams holds the streams being received, each in a slot. For
 // every RTP packet the analysis reads and writes only these dense arrays
@@ -8,6 +11,9 @@ import "time"
 // itself, whose cache lines its worker owns; a sweep for idle streams
 // scans the times without visiting each stream.
 type activeStreams struct {
+	// the slots by key: IPv4 streams (nearly all) by a 16-byte key, which
+	// hashes and compares faster and packs more densely than streamID
+	by4   map[key4]int32
 	byKey map[streamID]int32
 	// by slot: the stream (nil when the slot is free), the time of its
 	// last packet from the capture's start, and its worker
@@ -18,11 +24,37 @@ type activeStreams struct {
 }
 
 func newActiveStreams() activeStreams {
-	return activeStreams{byKey: map[streamID]int32{}}
+	return activeStreams{by4: map[key4]int32{}, byKey: map[streamID]int32{}}
+}
+
+// key4 is the key of a stream between IPv4 addresses: the addresses, then
+// the ports and the SSRC.
+type key4 struct{ addrs, rest uint64 }
+
+// v4 returns the key4 of k, or false when an address is not IPv4 (an
+// IPv4-mapped IPv6 address is not).
+func (k streamKey) v4() (key4, bool) {
+	s, d := k.src.Addr(), k.dst.Addr()
+	if !s.Is4() || !d.Is4() {
+		return key4{}, false
+	}
+	s4, d4 := s.As4(), d.As4()
+	return key4{uint64(binary.BigEndian.Uint32(s4[:]))<<32 | uint64(binary.BigEndian.Uint32(d4[:])),
+		uint64(k.src.Port())<<48 | uint64(k.dst.Port())<<32 | uint64(k.ssrc)}, true
 }
 
 // len returns the number of streams.
-func (t *activeStreams) len() int { return len(t.byKey) }
+func (t *activeStreams) len() int { return len(t.by4) + len(t.byKey) }
+
+// find returns the slot of the stream with key k.
+func (t *activeStreams) find(k streamKey) (int32, bool) {
+	if k4, ok := k.v4(); ok {
+		slot, ok := t.by4[k4]
+		return slot, ok
+	}
+	slot, ok := t.byKey[k.id()]
+	return slot, ok
+}
 
 // add puts s, last seen at time last, in a slot and returns it.
 func (t *activeStreams) add(s *stream, last time.Duration, worker int) int32 {
@@ -35,13 +67,21 @@ func (t *activeStreams) add(s *stream, last time.Duration, worker int) int32 {
 		t.s, t.last, t.worker = append(t.s, s), append(t.last, last), append(t.worker, int32(worker))
 	}
 	s.slot = slot
-	t.byKey[s.key.id()] = slot
+	if k4, ok := s.key.v4(); ok {
+		t.by4[k4] = slot
+	} else {
+		t.byKey[s.key.id()] = slot
+	}
 	return slot
 }
 
 // remove frees the slot of s.
 func (t *activeStreams) remove(s *stream) {
-	delete(t.byKey, s.key.id())
+	if k4, ok := s.key.v4(); ok {
+		delete(t.by4, k4)
+	} else {
+		delete(t.byKey, s.key.id())
+	}
 	t.s[s.slot] = nil
 	t.free = append(t.free, s.slot)
 }
