@@ -15,6 +15,9 @@ type activeStreams struct {
 	// hashes and compares faster and packs more densely than streamID
 	by4   map[key4]int32
 	byKey map[streamID]int32
+	// recent caches by4 in a small direct-mapped table (a hit costs one
+	// cache line where the map costs several)
+	recent *[recentSize]recentSlot
 	// by slot: the stream (nil when the slot is free), the time of its
 	// last packet from the capture's start, and its worker
 	s      []*stream
@@ -24,7 +27,22 @@ type activeStreams struct {
 }
 
 func newActiveStreams() activeStreams {
-	return activeStreams{by4: map[key4]int32{}, byKey: map[streamID]int32{}}
+	return activeStreams{by4: map[key4]int32{}, byKey: map[streamID]int32{}, recent: new([recentSize]recentSlot)}
+}
+
+// recentSize is the number of entries of activeStreams.recent.
+const recentSize = 4096
+
+// recentSlot is an entry of activeStreams.recent: slot+1 (0: empty).
+type recentSlot struct {
+	key  key4
+	slot int32
+}
+
+// recentAt returns the entry of the recent table for k.
+func (t *activeStreams) recentAt(k key4) *recentSlot {
+	h := (k.addrs*0x9e3779b97f4a7c15 ^ k.rest*0xc2b2ae3d27d4eb4f) >> (64 - 12)
+	return &t.recent[h%recentSize]
 }
 
 // key4 is the key of a stream between IPv4 addresses: the addresses, then
@@ -49,7 +67,14 @@ func (t *activeStreams) len() int { return len(t.by4) + len(t.byKey) }
 // find returns the slot of the stream with key k.
 func (t *activeStreams) find(k streamKey) (int32, bool) {
 	if k4, ok := k.v4(); ok {
+		r := t.recentAt(k4)
+		if r.slot != 0 && r.key == k4 {
+			return r.slot - 1, true
+		}
 		slot, ok := t.by4[k4]
+		if ok {
+			r.key, r.slot = k4, slot+1
+		}
 		return slot, ok
 	}
 	slot, ok := t.byKey[k.id()]
@@ -79,6 +104,9 @@ func (t *activeStreams) add(s *stream, last time.Duration, worker int) int32 {
 func (t *activeStreams) remove(s *stream) {
 	if k4, ok := s.key.v4(); ok {
 		delete(t.by4, k4)
+		if r := t.recentAt(k4); r.slot == s.slot+1 {
+			*r = recentSlot{}
+		}
 	} else {
 		delete(t.byKey, s.key.id())
 	}
