@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // AudioStore is where decoded audio goes. Create returns a new file for
@@ -66,8 +67,11 @@ func g711Tables() (u, a *[256]int16) {
 
 // decodeG711 appends the PCM samples of payload to dst using table.
 func decodeG711(dst []int16, payload []byte, table *[256]int16) []int16 {
-	for _, b := range payload {
-		dst = append(dst, table[b])
+	n := len(dst)
+	dst = slices.Grow(dst, len(payload))[:n+len(payload)]
+	out := dst[n:]
+	for i, b := range payload {
+		out[i] = table[b]
 	}
 	return dst
 }

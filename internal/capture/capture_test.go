@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -197,6 +198,19 @@ func TestSyntheticGroundTruth(t *testing.T) {
 		// The in-band digits appear twice: in the cleartext and in the decrypted SRTP stream.
 		if inband.String() != tr.inband+tr.inband || events.String() != tr.events {
 			t.Errorf("dtmf inband %q events %q, want %q %q", inband.String(), events.String(), tr.inband+tr.inband, tr.events)
+		}
+	})
+	t.Run("without WAV", func(t *testing.T) {
+		// G.711 decoded straight into the DTMF detector (no audio store):
+		// the same digits, times and audio lengths.
+		plain, _ := analyze(t, b.pcap(layers.LinkTypeEthernet, false), Options{DecryptAll: true})
+		if !slices.Equal(plain.DTMF, rep.DTMF) {
+			t.Errorf("DTMF without WAV %+v, with %+v", plain.DTMF, rep.DTMF)
+		}
+		for i, s := range plain.Streams {
+			if w := rep.Streams[i]; s.AudioSeconds != w.AudioSeconds || s.Packets != w.Packets {
+				t.Errorf("stream %s without WAV: %.3f s of %d packets, with WAV %.3f s of %d", s.SSRC, s.AudioSeconds, s.Packets, w.AudioSeconds, w.Packets)
+			}
 		}
 	})
 	t.Run("traces", func(t *testing.T) {

@@ -95,6 +95,30 @@ func (g *goertzel) feed(s []int16) []toneHit {
 	return g.hits
 }
 
+// feedG711 is feed(decodeG711(nil, b, table)) without the decoded copy:
+// the G.711 bytes are decoded straight into the blocks.
+func (g *goertzel) feedG711(b []byte, table *[256]int16) []toneHit {
+	g.hits = g.hits[:0]
+	for len(b) > 0 {
+		k := min(len(b), goertzelN-g.n)
+		blk := g.block[g.n : g.n+k]
+		for i, c := range b[:k] {
+			blk[i] = table[c]
+		}
+		g.n += k
+		b = b[k:]
+		if g.n < goertzelN {
+			g.pos += int64(k)
+			break
+		}
+		g.pos += int64(k) - 1
+		g.complete()
+		g.pos++
+		g.n = 0
+	}
+	return g.hits
+}
+
 // complete handles a full block (see the blocks field).
 func (g *goertzel) complete() {
 	b := g.blocks

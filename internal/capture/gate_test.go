@@ -2,6 +2,7 @@ package capture
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -176,6 +177,51 @@ func TestGateSums(t *testing.T) {
 		we, wok := ref(&blk)
 		if e, ok := gate(&blk); e != we || ok != wok {
 			t.Fatalf("block %d: gate = %v, %v; plain loop %v, %v", n, e, ok, we, wok)
+		}
+	}
+}
+
+// TestFeedG711 holds feedG711 to feed of the decoded samples: the same
+// key presses at the same positions, whatever the packet sizes.
+func TestFeedG711(t *testing.T) {
+	ulaw, alaw := g711Tables()
+	for _, table := range []*[256]int16{ulaw, alaw} {
+		// the byte whose sample is nearest to v
+		encode := func(v float64) byte {
+			best := 0
+			for b := range 256 {
+				if math.Abs(float64(table[b])-v) < math.Abs(float64(table[best])-v) {
+					best = b
+				}
+			}
+			return byte(best)
+		}
+		var stream []byte
+		seed := uint32(5)
+		for key := range 16 {
+			fr, fc := []float64{697, 770, 852, 941}[key/4], []float64{1209, 1336, 1477, 1633}[key%4]
+			for n := range 800 { // 100 ms of tone
+				stream = append(stream, encode(6000*math.Sin(2*math.Pi*fr*float64(n)/8000)+6000*math.Sin(2*math.Pi*fc*float64(n)/8000)))
+			}
+			for range 700 { // then noise
+				seed = seed*1664525 + 1013904223
+				stream = append(stream, byte(seed>>24))
+			}
+		}
+		a, b := newGoertzel(), newGoertzel()
+		var want, got []toneHit
+		for off := 0; off < len(stream); {
+			seed = seed*1664525 + 1013904223
+			n := min(int(seed>>24)%400+1, len(stream)-off)
+			want = append(want, a.feed(decodeG711(nil, stream[off:off+n], table))...)
+			got = append(got, b.feedG711(stream[off:off+n], table)...)
+			off += n
+		}
+		if len(want) != 16 {
+			t.Fatalf("feed found %d key presses in 16 tones", len(want))
+		}
+		if !slices.Equal(got, want) || a.pos != b.pos {
+			t.Fatalf("feedG711 = %v (pos %d), feed = %v (pos %d)", got, b.pos, want, a.pos)
 		}
 	}
 }

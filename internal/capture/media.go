@@ -649,6 +649,10 @@ func (w *mediaWorker) audio(s *stream, when time.Time, h rtpHdr, c codec, pl []b
 	}
 	// RTP timestamps of G.722 run at 8 kHz (RFC 3551 §4.5.2) for 16 kHz audio.
 	at := s.pos + s.scale*int64(int32(h.ts-s.posTS))
+	if !s.cur.g722 && s.wav == nil {
+		w.g711(s, when, h, at, pl, table)
+		return
+	}
 	if s.cur.g722 {
 		s.pcm = s.g722.decode(s.pcm[:0], pl)
 	} else {
@@ -692,6 +696,33 @@ func (w *mediaWorker) audio(s *stream, when time.Time, h rtpHdr, c codec, pl []b
 	s.pos += int64(len(pcm))
 	s.posTS = h.ts + uint32(int64(len(s.pcm))/s.scale)
 	s.samples += int64(len(pcm))
+}
+
+// g711 is audio for G.711 when no WAV is written: the same placement and
+// detection, with the bytes decoded straight into the DTMF detector.
+func (w *mediaWorker) g711(s *stream, when time.Time, h rtpHdr, at int64, pl []byte, table *[256]int16) {
+	n := int64(len(pl))
+	switch {
+	case at < s.pos: // late or duplicate packet: keep what is new
+		skip := s.pos - at
+		if skip >= n {
+			return
+		}
+		pl = pl[skip:]
+	case at > s.pos:
+		s.pos += min(at-s.pos, 5*8000)
+	}
+	fed := int64(len(pl))
+	p0 := s.gz.pos
+	for _, hit := range s.gz.feedG711(pl, table) {
+		if len(s.dtmf) < 1024 {
+			off := when.Sub(w.a.start).Seconds() - float64(p0+fed-hit.at)/8000
+			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
+		}
+	}
+	s.pos += fed
+	s.posTS = h.ts + uint32(n)
+	s.samples += fed
 }
 
 func wavName(s *stream) string {
