@@ -2,8 +2,11 @@ package capture
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sipvet/sipvet/internal/finding"
 	"github.com/sipvet/sipvet/internal/ident"
@@ -304,21 +307,67 @@ func rtcpResult(rep *Report, o ResultOptions) finding.Result {
 	return r
 }
 
+// identSet is one kind of identifier of an agent.
+type identSet struct {
+	kind string
+	vals []string
+}
+
+// identSets returns the identifier sets of an agent, in report order.
+func identSets(g AgentIDs) [5]identSet {
+	return [5]identSet{{"call-id", g.CallIDs}, {"from-tag", g.FromTags}, {"to-tag", g.ToTags}, {"branch", g.Branches}, {"nonce", g.Nonces}}
+}
+
+type identKey struct{ agent, kind string }
+
+// analyzeIdentifiers runs ident.Analyze on every non-empty identifier set
+// of the agents, on all CPUs (a busy capture has hundreds of sets).
+func analyzeIdentifiers(agents []AgentIDs) map[identKey]ident.Report {
+	type task struct {
+		key  identKey
+		vals []string
+	}
+	var tasks []task
+	for _, g := range agents {
+		for _, kv := range identSets(g) {
+			if len(kv.vals) > 0 {
+				tasks = append(tasks, task{identKey{g.Agent, kv.kind}, kv.vals})
+			}
+		}
+	}
+	reports := make([]ident.Report, len(tasks))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(tasks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(tasks); i = int(next.Add(1) - 1) {
+				reports[i] = ident.Analyze(tasks[i].key.kind, tasks[i].vals)
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[identKey]ident.Report, len(tasks))
+	for i, t := range tasks {
+		out[t.key] = reports[i]
+	}
+	return out
+}
+
 func identResult(rep *Report, o ResultOptions) finding.Result {
 	r := base(13, CheckIdentifiers, o.Target)
 	var agents []map[string]any
 	predictable, decided, uncertain := 0, 0, 0
 	var reasons []string
+	irs := analyzeIdentifiers(rep.Agents)
 	for _, g := range rep.Agents {
 		var reports []ident.Report
-		for _, kv := range []struct {
-			kind string
-			vals []string
-		}{{"call-id", g.CallIDs}, {"from-tag", g.FromTags}, {"to-tag", g.ToTags}, {"branch", g.Branches}, {"nonce", g.Nonces}} {
+		for _, kv := range identSets(g) {
 			if len(kv.vals) == 0 {
 				continue
 			}
-			ir := ident.Analyze(kv.kind, kv.vals)
+			ir := irs[identKey{g.Agent, kv.kind}]
 			reports = append(reports, ir)
 			if !ir.Insufficient && !ir.Uncertain {
 				decided++
