@@ -196,8 +196,13 @@ type SizeCounts map[int]int64
 // reflection and sorting of reflected values: a report holds thousands
 // of these.
 func (c SizeCounts) MarshalJSON() ([]byte, error) {
+	return c.appendJSON(make([]byte, 0, 2+len(c)*12)), nil
+}
+
+// appendJSON appends what MarshalJSON returns to out.
+func (c SizeCounts) appendJSON(out []byte) []byte {
 	if c == nil {
-		return []byte("null"), nil
+		return append(out, "null"...)
 	}
 	// For keys of at most 17 digits, the order of their strings is that
 	// of (k scaled to 17 digits, digits of k): "100" < "20" < "200" < "3".
@@ -216,7 +221,6 @@ func (c SizeCounts) MarshalJSON() ([]byte, error) {
 		}
 		order = append(order, uint64(k)*pow10[17-d]*32+uint64(d))
 	}
-	out := make([]byte, 0, 2+len(c)*12)
 	out = append(out, '{')
 	if plain {
 		slices.Sort(order)
@@ -230,7 +234,7 @@ func (c SizeCounts) MarshalJSON() ([]byte, error) {
 			out = append(out, '"', ':')
 			out = strconv.AppendInt(out, c[int(k)], 10)
 		}
-		return append(out, '}'), nil
+		return append(out, '}')
 	}
 	keys := make([]string, 0, len(c))
 	for k := range c {
@@ -247,5 +251,5 @@ func (c SizeCounts) MarshalJSON() ([]byte, error) {
 		out = append(out, '"', ':')
 		out = strconv.AppendInt(out, c[k], 10)
 	}
-	return append(out, '}'), nil
+	return append(out, '}')
 }

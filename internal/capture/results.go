@@ -220,9 +220,9 @@ func fallbackResult(rep *Report, o ResultOptions) finding.Result {
 	return r
 }
 
-func streamsData(rep *Report) []StreamSummary {
+func streamsData(rep *Report) streamRows {
 	if rep.Streams == nil {
-		return []StreamSummary{}
+		return streamRows{}
 	}
 	return rep.Streams
 }
@@ -430,7 +430,7 @@ func sdesResult(rep *Report, o ResultOptions) finding.Result {
 			"suite": x.Key.Suite, "key": o.secret(x.Key.Inline), "supported": x.Key.Profile != 0})
 		addEvidence(&r, x.Evidence...)
 	}
-	var dec []StreamSummary
+	var dec streamRows
 	for _, s := range rep.Streams {
 		if s.Decrypted {
 			dec = append(dec, s)
@@ -472,24 +472,12 @@ func sdesResult(rep *Report, o ResultOptions) finding.Result {
 
 func vbrResult(rep *Report, o ResultOptions) finding.Result {
 	r := base(22, CheckVBR, o.Target)
-	type row struct {
-		SSRC          string  `json:"ssrc"`
-		Src           string  `json:"src"`
-		Dst           string  `json:"dst"`
-		Codec         string  `json:"codec"`
-		Encrypted     bool    `json:"encrypted"`
-		Distinct      int     `json:"distinct_sizes"`
-		BitsPerPacket float64 `json:"bits_per_packet"`
-		BitsPerSecond float64 `json:"bits_per_second"`
-		Talkspurts    int     `json:"talkspurts"`
-		Leaks         bool    `json:"leaks"`
-	}
-	var rows []row
+	var rows vbrRows
 	enc, leaking := 0, 0
 	worst := 0.0
 	for _, s := range rep.Streams {
 		leak := s.Encrypted && (len(s.Sizes) >= 3 && s.BitsPerPacket >= 0.5 || s.Talkspurts >= 3)
-		rows = append(rows, row{s.SSRC, s.Src, s.Dst, s.Codec, s.Encrypted, len(s.Sizes), s.BitsPerPacket, s.BitsPerSecond, s.Talkspurts, leak})
+		rows = append(rows, vbrRow{s.SSRC, s.Src, s.Dst, s.Codec, s.Encrypted, len(s.Sizes), s.BitsPerPacket, s.BitsPerSecond, s.Talkspurts, leak})
 		if s.Encrypted {
 			enc++
 		}

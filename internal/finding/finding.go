@@ -248,7 +248,7 @@ func (r *Run) encode() (*encodedRun, error) {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(r.Results); i = int(next.Add(1) - 1) {
 				var compact []byte
-				if compact, errs[i] = encodeCompact(&r.Results[i]); errs[i] == nil {
+				if compact, errs[i] = encodeResult(&r.Results[i]); errs[i] == nil {
 					// a result sits at depth 2: {"results": [ here ]}
 					parts[i] = appendIndentAt(make([]byte, 0, len(compact)*5/2), compact, "  ", 2)
 				}

@@ -3,7 +3,9 @@ package finding
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 )
 
@@ -90,4 +92,51 @@ func FuzzAppendIndent(f *testing.F) {
 			t.Fatalf("%q:\ngot  %q\nwant %q", b, got, want.Bytes())
 		}
 	})
+}
+
+// appendInts is an Appender for the tests: a list of ints.
+type appendInts []int
+
+func (a appendInts) AppendJSON(b []byte) ([]byte, error) {
+	if a == nil {
+		return append(b, "null"...), nil
+	}
+	if len(a) > 0 && a[0] < 0 {
+		return nil, errors.New("negative")
+	}
+	b = append(b, '[')
+	for i, v := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	return append(b, ']'), nil
+}
+
+// TestMarshalAppender: Data values that encode themselves give the bytes
+// the plain values give, wherever they sit among the other keys, and an
+// Appender's error fails the encoding.
+func TestMarshalAppender(t *testing.T) {
+	withAppenders := &Run{Schema: Schema, Mode: "pcap", Results: []Result{{Item: 8, Check: "ipa08.x", Verdict: Vulnerable,
+		Summary: `"\u0000sipvet-" looks like a marker`,
+		Data:    map[string]any{"a": appendInts{3, 1}, "m": "\x00sipvet-0000-a", "streams": appendInts{1, 2, 3}, "z": appendInts(nil), "n": 1}}}}
+	plain := &Run{Schema: Schema, Mode: "pcap", Results: []Result{{Item: 8, Check: "ipa08.x", Verdict: Vulnerable,
+		Summary: `"\u0000sipvet-" looks like a marker`,
+		Data:    map[string]any{"a": []int{3, 1}, "m": "\x00sipvet-0000-a", "streams": []int{1, 2, 3}, "z": []int(nil), "n": 1}}}}
+	got, err := withAppenders.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("with Appenders:\n%s\nplain:\n%s", got, want)
+	}
+	withAppenders.Results[0].Data["a"] = appendInts{-1}
+	if _, err := withAppenders.Marshal(); err == nil {
+		t.Fatal("an Appender's error did not fail Marshal")
+	}
 }
