@@ -301,10 +301,9 @@ func (a *Analyzer) rtp(p *Packet, h rtpHdr) {
 // dispatchRTP hands an RTP packet to the worker of the stream in slot.
 func (a *Analyzer) dispatchRTP(slot int32, p *Packet, h rtpHdr) {
 	t := &a.streams
-	t.last[slot] = p.Time.Sub(a.start)
-	j := packetJob(jobRTP, t.s[slot], p)
-	j.h = h
-	a.pipe.sendTo(int(t.worker[slot]), j)
+	at := p.Time.Sub(a.start)
+	t.last[slot] = at
+	a.pipe.sendTo(int(t.worker[slot]), job{kind: jobRTP, s: t.s[slot], pl: p.Payload, at: at, index: p.Index, h: h})
 }
 
 // heuristic confirms a flow as RTP once a few packets of one SSRC arrive
@@ -495,10 +494,10 @@ func (w *mediaWorker) streamPacket(s *stream, j *job) {
 		payload = pl
 	}
 	if isEvent {
-		w.event(s, j.time, h, payload)
+		w.event(s, j.at, h, payload)
 		return
 	}
-	w.audio(s, j.time, h, c, payload)
+	w.audio(s, j.at, h, c, payload)
 }
 
 // srtpSample is how many audio packets of an SRTP stream are decrypted
@@ -596,7 +595,7 @@ func payloadOf(pl []byte, h rtpHdr) []byte {
 }
 
 // event reads an RFC 4733 telephone-event payload.
-func (w *mediaWorker) event(s *stream, when time.Time, h rtpHdr, pl []byte) {
+func (w *mediaWorker) event(s *stream, at time.Duration, h rtpHdr, pl []byte) {
 	if len(pl) < 4 {
 		return
 	}
@@ -609,13 +608,13 @@ func (w *mediaWorker) event(s *stream, when time.Time, h rtpHdr, pl []byte) {
 	}
 	s.haveEvent, s.eventTS = true, h.ts
 	if len(s.dtmf) < 1024 {
-		s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "rfc4733", Stream: s.idx, Offset: when.Sub(w.a.start).Seconds()})
+		s.dtmf = append(s.dtmf, DTMFDigit{Digit: d, Source: "rfc4733", Stream: s.idx, Offset: at.Seconds()})
 	}
 }
 
 // audio decodes G.711 (8 kHz) or G.722 (16 kHz) and places the samples by
 // RTP timestamp; the DTMF detector sees the audio at 8 kHz.
-func (w *mediaWorker) audio(s *stream, when time.Time, h rtpHdr, c codec, pl []byte) {
+func (w *mediaWorker) audio(s *stream, when time.Duration, h rtpHdr, c codec, pl []byte) {
 	if s.codecName == "" {
 		s.codecName = c.Name
 		s.clock = c.Rate
@@ -689,7 +688,7 @@ func (w *mediaWorker) audio(s *stream, when time.Time, h rtpHdr, c codec, pl []b
 	p0 := s.gz.pos
 	for _, hit := range s.gz.feed(fed) {
 		if len(s.dtmf) < 1024 {
-			off := when.Sub(w.a.start).Seconds() - float64(p0+int64(len(fed))-hit.at)/8000
+			off := when.Seconds() - float64(p0+int64(len(fed))-hit.at)/8000
 			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
 		}
 	}
@@ -700,7 +699,7 @@ func (w *mediaWorker) audio(s *stream, when time.Time, h rtpHdr, c codec, pl []b
 
 // g711 is audio for G.711 when no WAV is written: the same placement and
 // detection, with the bytes decoded straight into the DTMF detector.
-func (w *mediaWorker) g711(s *stream, when time.Time, h rtpHdr, at int64, pl []byte, table *[256]int16) {
+func (w *mediaWorker) g711(s *stream, when time.Duration, h rtpHdr, at int64, pl []byte, table *[256]int16) {
 	n := int64(len(pl))
 	switch {
 	case at < s.pos: // late or duplicate packet: keep what is new
@@ -716,7 +715,7 @@ func (w *mediaWorker) g711(s *stream, when time.Time, h rtpHdr, at int64, pl []b
 	p0 := s.gz.pos
 	for _, hit := range s.gz.feedG711(pl, table) {
 		if len(s.dtmf) < 1024 {
-			off := when.Sub(w.a.start).Seconds() - float64(p0+fed-hit.at)/8000
+			off := when.Seconds() - float64(p0+fed-hit.at)/8000
 			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
 		}
 	}
@@ -928,9 +927,8 @@ func (a *Analyzer) rtcp(p *Packet) {
 	// SSRC (it knows the key that stream verified), else here with the
 	// dialog's keys.
 	if s := a.rtcpStream(binary.BigEndian.Uint32(p.Payload[4:]), p.Src); s != nil {
-		j := packetJob(jobRTCP, s, p)
-		j.rtcp = &rtcpJob{src: p.Src, keys: ref.dlg.keys}
-		a.pipe.send(j)
+		a.pipe.send(job{kind: jobRTCP, s: s, pl: p.Payload, at: p.Time.Sub(a.start), index: p.Index,
+			rtcp: &rtcpJob{src: p.Src, time: p.Time, keys: ref.dlg.keys}})
 		return
 	}
 	if pl, ok := decryptRTCP(p.Payload, ref.dlg.keys); ok {

@@ -34,8 +34,8 @@ const (
 // and their size is memory traffic.
 type job struct {
 	s     *stream
-	pl    []byte // the payload: in the batch arena, the reader's batch or (inline) the caller's buffer
-	time  time.Time
+	pl    []byte        // the payload: in the batch arena, the reader's batch or (inline) the caller's buffer
+	at    time.Duration // the packet's capture time from the capture's start (no pointer, unlike a time.Time)
 	index int64
 	h     rtpHdr
 	kind  uint8
@@ -45,12 +45,8 @@ type job struct {
 // rtcpJob is what an RTCP job carries besides the payload.
 type rtcpJob struct {
 	src  netip.AddrPort
+	time time.Time
 	keys []SDESKey // the dialog's keys
-}
-
-// packetJob returns the job kind for p (an RTP or RTCP packet of s).
-func packetJob(kind uint8, s *stream, p *Packet) job {
-	return job{kind: kind, s: s, pl: p.Payload, time: p.Time, index: p.Index}
 }
 
 const (
@@ -232,7 +228,7 @@ func (w *mediaWorker) run(j *job) {
 	case jobRTP:
 		w.streamPacket(j.s, j)
 	case jobRTCP:
-		p := Packet{Index: j.index, Time: j.time, Payload: j.pl, Src: j.rtcp.src}
+		p := Packet{Index: j.index, Time: j.rtcp.time, Payload: j.pl, Src: j.rtcp.src}
 		w.rtcp(&p, j.s, j.rtcp.keys)
 	case jobFinish:
 		w.finishStream(j.s)
