@@ -49,6 +49,14 @@ type goertzel struct {
 	held    [goertzelN]int16
 	heldAt  int64
 	holding bool
+	// feedG711 keeps a block it knows will be held as G.711 bytes (raw,
+	// decoded with rawTable), and decodes it only if it is examined:
+	// most held blocks never are.
+	raw       [goertzelN]byte
+	rawTable  *[256]int16
+	inRaw     bool // the current block is in raw
+	heldRaw   [goertzelN]byte
+	heldTable *[256]int16 // non-nil: the held block is heldRaw, not held
 }
 
 // toneHit is one detected key press: the digit and the sample position.
@@ -78,6 +86,10 @@ func newGoertzel() *goertzel {
 // is reused by the next call.
 func (g *goertzel) feed(s []int16) []toneHit {
 	g.hits = g.hits[:0]
+	if g.inRaw { // after feedG711: the block so far as samples
+		decodeInto(g.block[:g.n], g.raw[:g.n], g.rawTable)
+		g.inRaw = false
+	}
 	for len(s) > 0 {
 		k := copy(g.block[g.n:], s)
 		g.n += k
@@ -96,14 +108,23 @@ func (g *goertzel) feed(s []int16) []toneHit {
 }
 
 // feedG711 is feed(decodeG711(nil, b, table)) without the decoded copy:
-// the G.711 bytes are decoded straight into the blocks.
+// the G.711 bytes are decoded straight into the blocks, and a block that
+// will be held (an even block after an empty one) is kept as bytes.
 func (g *goertzel) feedG711(b []byte, table *[256]int16) []toneHit {
 	g.hits = g.hits[:0]
 	for len(b) > 0 {
+		if g.n == 0 {
+			g.inRaw, g.rawTable = g.blocks%2 == 0 && g.last == "", table
+		} else if g.inRaw && table != g.rawTable {
+			// the codec changed inside the block: decode what came
+			decodeInto(g.block[:g.n], g.raw[:g.n], g.rawTable)
+			g.inRaw = false
+		}
 		k := min(len(b), goertzelN-g.n)
-		blk := g.block[g.n : g.n+k]
-		for i, c := range b[:k] {
-			blk[i] = table[c]
+		if g.inRaw {
+			copy(g.raw[g.n:], b[:k])
+		} else {
+			decodeInto(g.block[g.n:g.n+k], b[:k], table)
 		}
 		g.n += k
 		b = b[k:]
@@ -112,11 +133,25 @@ func (g *goertzel) feedG711(b []byte, table *[256]int16) []toneHit {
 			break
 		}
 		g.pos += int64(k) - 1
-		g.complete()
+		if g.inRaw {
+			// what complete does with this block: hold it
+			g.blocks++
+			g.heldRaw, g.heldTable, g.heldAt, g.holding = g.raw, g.rawTable, g.pos, true
+		} else {
+			g.complete()
+		}
 		g.pos++
 		g.n = 0
 	}
 	return g.hits
+}
+
+// decodeInto decodes G.711 bytes into dst (as long as src).
+func decodeInto(dst []int16, src []byte, table *[256]int16) {
+	dst = dst[:len(src)]
+	for i, c := range src {
+		dst[i] = table[c]
+	}
 }
 
 // complete handles a full block (see the blocks field).
@@ -125,7 +160,7 @@ func (g *goertzel) complete() {
 	g.blocks++
 	if b%2 == 0 {
 		if g.last == "" {
-			g.held, g.heldAt, g.holding = g.block, g.pos, true
+			g.held, g.heldTable, g.heldAt, g.holding = g.block, nil, g.pos, true
 			return
 		}
 		g.step(g.detect(&g.block), g.pos)
@@ -136,6 +171,9 @@ func (g *goertzel) complete() {
 		g.holding = false
 		held := ""
 		if d != "" {
+			if g.heldTable != nil {
+				decodeInto(g.held[:], g.heldRaw[:], g.heldTable)
+			}
 			held = g.detect(&g.held)
 		}
 		g.step(held, g.heldAt)

@@ -224,4 +224,49 @@ func TestFeedG711(t *testing.T) {
 			t.Fatalf("feedG711 = %v (pos %d), feed = %v (pos %d)", got, b.pos, want, a.pos)
 		}
 	}
+	// The codec changing between packets (inside blocks), and feed and
+	// feedG711 taking turns on one detector: each packet is encoded with
+	// its own codec, so the audio stays the same tones.
+	var pcm []float64
+	for key := range 16 {
+		fr, fc := []float64{697, 770, 852, 941}[key/4], []float64{1209, 1336, 1477, 1633}[key%4]
+		for n := range 900 {
+			pcm = append(pcm, 6000*math.Sin(2*math.Pi*fr*float64(n)/8000)+6000*math.Sin(2*math.Pi*fc*float64(n)/8000))
+		}
+		pcm = append(pcm, make([]float64, 600)...)
+	}
+	var enc [2][]byte
+	for k, table := range []*[256]int16{ulaw, alaw} {
+		for _, v := range pcm {
+			best := 0
+			for b := range 256 {
+				if math.Abs(float64(table[b])-v) < math.Abs(float64(table[best])-v) {
+					best = b
+				}
+			}
+			enc[k] = append(enc[k], byte(best))
+		}
+	}
+	for _, mixed := range []bool{false, true} {
+		a, b := newGoertzel(), newGoertzel()
+		var want, got []toneHit
+		for i, off := 0, 0; off < len(pcm); i++ {
+			n := min(97+i%150, len(pcm)-off)
+			table := [2]*[256]int16{ulaw, alaw}[i/3%2]
+			chunk := enc[i/3%2][off : off+n]
+			want = append(want, a.feed(decodeG711(nil, chunk, table))...)
+			if mixed && i%5 == 4 {
+				got = append(got, b.feed(decodeG711(nil, chunk, table))...)
+			} else {
+				got = append(got, b.feedG711(chunk, table)...)
+			}
+			off += n
+		}
+		if len(want) != 16 {
+			t.Fatalf("feed found %d key presses in 16 tones of both codecs", len(want))
+		}
+		if !slices.Equal(got, want) || a.pos != b.pos {
+			t.Fatalf("mixed %v: feedG711 = %v (pos %d), feed = %v (pos %d)", mixed, got, b.pos, want, a.pos)
+		}
+	}
 }
