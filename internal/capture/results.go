@@ -256,10 +256,17 @@ func audioResult(rep *Report, o ResultOptions) finding.Result {
 func dtmfResult(rep *Report, o ResultOptions) finding.Result {
 	r := base(8, CheckDTMF, o.Target)
 	var digits strings.Builder
-	var events []map[string]any
+	// the fields in the order of their names: the JSON a map of them gave
+	type event struct {
+		Digit  string  `json:"digit"`
+		Offset float64 `json:"offset"`
+		Source string  `json:"source"`
+		Stream int     `json:"stream"`
+	}
+	var events []event
 	for _, d := range rep.DTMF {
 		digits.WriteString(d.Digit)
-		events = append(events, map[string]any{"digit": o.secret(d.Digit), "source": d.Source, "stream": d.Stream, "offset": round3(d.Offset)})
+		events = append(events, event{Digit: o.secret(d.Digit), Source: d.Source, Stream: d.Stream, Offset: round3(d.Offset)})
 	}
 	switch {
 	case len(rep.DTMF) > 0:
