@@ -9,103 +9,94 @@ import (
 )
 
 // streamRows is a report's stream list (data.streams). It encodes itself
-// for the JSON report (finding.Appender), exactly as encoding/json encodes
-// a []StreamSummary: TestStreamRowsJSON and FuzzStreamRowsJSON hold it to
-// that.
+// for the JSON report (finding.Appender and finding.IndentAppender),
+// exactly as encoding/json (and json.Indent) encode a []StreamSummary:
+// TestStreamRowsJSON and FuzzStreamRowsJSON hold it to that.
 type streamRows []StreamSummary
 
 // AppendJSON appends the rows' compact JSON to b.
 func (rows streamRows) AppendJSON(b []byte) ([]byte, error) {
-	if rows == nil {
-		return append(b, "null"...), nil
-	}
-	b = slices.Grow(b, len(rows)*640) // a row takes about 600 bytes
-	b = append(b, '[')
-	var err error
-	for i := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b, err = rows[i].appendJSON(b); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, ']'), nil
+	w := jsonWriter{b: slices.Grow(b, len(rows)*600)}
+	return w.b, w.streams(rows)
 }
 
-// appendJSON appends one row: the fields in order, omitempty as tagged.
-func (s *StreamSummary) appendJSON(b []byte) ([]byte, error) {
-	var err error
-	b = append(b, `{"ssrc":`...)
-	b = appendJSONString(b, s.SSRC)
-	b = append(b, `,"src":`...)
-	b = appendJSONString(b, s.Src)
-	b = append(b, `,"dst":`...)
-	b = appendJSONString(b, s.Dst)
-	b = append(b, `,"codec":`...)
-	b = appendJSONString(b, s.Codec)
-	b = append(b, `,"packets":`...)
-	b = strconv.AppendInt(b, s.Packets, 10)
-	b = append(b, `,"seconds":`...)
-	if b, err = appendJSONFloat(b, s.Seconds); err != nil {
-		return nil, err
+// AppendIndentJSON appends the rows' JSON indented by two spaces a level,
+// the first line at depth levels.
+func (rows streamRows) AppendIndentJSON(b []byte, depth int) ([]byte, error) {
+	w := jsonWriter{b: slices.Grow(b, len(rows)*1300), indent: true, depth: depth}
+	return w.b, w.streams(rows)
+}
+
+func (w *jsonWriter) streams(rows streamRows) error {
+	if rows == nil {
+		w.null()
+		return nil
 	}
-	b = append(b, `,"encrypted":`...)
-	b = strconv.AppendBool(b, s.Encrypted)
-	b = append(b, `,"decrypted":`...)
-	b = strconv.AppendBool(b, s.Decrypted)
-	b = append(b, `,"wav":`...)
-	b = appendJSONString(b, s.WAV)
-	b = append(b, `,"audio_seconds":`...)
-	if b, err = appendJSONFloat(b, s.AudioSeconds); err != nil {
-		return nil, err
+	w.open('[')
+	for i := range rows {
+		w.elem()
+		if err := w.stream(&rows[i]); err != nil {
+			return err
+		}
+	}
+	w.close(']')
+	return nil
+}
+
+// stream writes one row: the fields in order, omitempty as tagged.
+func (w *jsonWriter) stream(s *StreamSummary) error {
+	w.open('{')
+	w.str("ssrc", s.SSRC)
+	w.str("src", s.Src)
+	w.str("dst", s.Dst)
+	w.str("codec", s.Codec)
+	w.int("packets", s.Packets)
+	if err := w.float("seconds", s.Seconds); err != nil {
+		return err
+	}
+	w.bool("encrypted", s.Encrypted)
+	w.bool("decrypted", s.Decrypted)
+	w.str("wav", s.WAV)
+	if err := w.float("audio_seconds", s.AudioSeconds); err != nil {
+		return err
 	}
 	if s.SampleRate != 0 {
-		b = append(b, `,"sample_rate":`...)
-		b = strconv.AppendInt(b, int64(s.SampleRate), 10)
+		w.int("sample_rate", int64(s.SampleRate))
 	}
-	b = append(b, `,"found_by":`...)
-	b = appendJSONString(b, s.FoundBy)
+	w.str("found_by", s.FoundBy)
 	if s.CallID != "" {
-		b = append(b, `,"call_id":`...)
-		b = appendJSONString(b, s.CallID)
+		w.str("call_id", s.CallID)
 	}
 	if s.Suite != "" {
-		b = append(b, `,"srtp_suite":`...)
-		b = appendJSONString(b, s.Suite)
+		w.str("srtp_suite", s.Suite)
 	}
 	for _, f := range [...]struct {
 		key string
 		v   int64
-	}{{`,"auth_failures":`, s.AuthFailures}, {`,"srtp_verified":`, s.SRTPVerified}, {`,"srtp_skipped":`, s.SRTPSkipped}, {`,"srtcp_decrypted":`, s.SRTCPDecrypted}} {
+	}{{"auth_failures", s.AuthFailures}, {"srtp_verified", s.SRTPVerified}, {"srtp_skipped", s.SRTPSkipped}, {"srtcp_decrypted", s.SRTCPDecrypted}} {
 		if f.v != 0 {
-			b = append(b, f.key...)
-			b = strconv.AppendInt(b, f.v, 10)
+			w.int(f.key, f.v)
 		}
 	}
-	b = append(b, `,"sizes":`...)
-	b = s.Sizes.appendJSON(b)
-	b = append(b, `,"bits_per_packet":`...)
-	if b, err = appendJSONFloat(b, s.BitsPerPacket); err != nil {
-		return nil, err
+	w.key("sizes")
+	s.Sizes.write(w)
+	if err := w.float("bits_per_packet", s.BitsPerPacket); err != nil {
+		return err
 	}
-	b = append(b, `,"bits_per_second":`...)
-	if b, err = appendJSONFloat(b, s.BitsPerSecond); err != nil {
-		return nil, err
+	if err := w.float("bits_per_second", s.BitsPerSecond); err != nil {
+		return err
 	}
 	if s.Talkspurts != 0 {
-		b = append(b, `,"talkspurts":`...)
-		b = strconv.AppendInt(b, int64(s.Talkspurts), 10)
+		w.int("talkspurts", int64(s.Talkspurts))
 	}
 	if s.SeqJumps != 0 {
-		b = append(b, `,"seq_jumps":`...)
-		b = strconv.AppendInt(b, int64(s.SeqJumps), 10)
+		w.int("seq_jumps", int64(s.SeqJumps))
 	}
-	b = append(b, `,"payload_entropy":`...)
-	if b, err = appendJSONFloat(b, s.PayloadEntropy); err != nil {
-		return nil, err
+	if err := w.float("payload_entropy", s.PayloadEntropy); err != nil {
+		return err
 	}
-	return append(b, '}'), nil
+	w.close('}')
+	return nil
 }
 
 // vbrRow is one stream of item 22's data.streams.
@@ -127,43 +118,144 @@ type vbrRows []vbrRow
 
 // AppendJSON appends the rows' compact JSON to b.
 func (rows vbrRows) AppendJSON(b []byte) ([]byte, error) {
+	w := jsonWriter{b: slices.Grow(b, len(rows)*200)}
+	return w.b, w.vbr(rows)
+}
+
+// AppendIndentJSON appends the rows' JSON indented by two spaces a level,
+// the first line at depth levels.
+func (rows vbrRows) AppendIndentJSON(b []byte, depth int) ([]byte, error) {
+	w := jsonWriter{b: slices.Grow(b, len(rows)*400), indent: true, depth: depth}
+	return w.b, w.vbr(rows)
+}
+
+func (w *jsonWriter) vbr(rows vbrRows) error {
 	if rows == nil {
-		return append(b, "null"...), nil
+		w.null()
+		return nil
 	}
-	b = slices.Grow(b, len(rows)*200)
-	b = append(b, '[')
+	w.open('[')
+	for _, r := range rows {
+		w.elem()
+		w.open('{')
+		w.str("ssrc", r.SSRC)
+		w.str("src", r.Src)
+		w.str("dst", r.Dst)
+		w.str("codec", r.Codec)
+		w.bool("encrypted", r.Encrypted)
+		w.int("distinct_sizes", int64(r.Distinct))
+		if err := w.float("bits_per_packet", r.BitsPerPacket); err != nil {
+			return err
+		}
+		if err := w.float("bits_per_second", r.BitsPerSecond); err != nil {
+			return err
+		}
+		w.int("talkspurts", int64(r.Talkspurts))
+		w.bool("leaks", r.Leaks)
+		w.close('}')
+	}
+	w.close(']')
+	return nil
+}
+
+// jsonWriter writes JSON as encoding/json does, compact or indented as
+// json.Indent indents it (two spaces a level), into b. (Its methods
+// update b in place: b is the only pointer, stored once per call.)
+type jsonWriter struct {
+	b      []byte
+	indent bool
+	depth  int
+	empty  bool // nothing written yet in the innermost object or array
+}
+
+// spaces serve the indentation of up to len(spaces)/2 levels at once.
+const spaces = "                                                                "
+
+func appendNewline(b []byte, depth int) []byte {
+	b = append(b, '\n')
+	for n := 2 * depth; n > 0; n -= len(spaces) {
+		b = append(b, spaces[:min(n, len(spaces))]...)
+	}
+	return b
+}
+
+// open starts an object or array.
+func (w *jsonWriter) open(c byte) {
+	w.b = append(w.b, c)
+	w.depth++
+	w.empty = true
+}
+
+// close ends one: "{}" or "[]" when nothing was written in it.
+func (w *jsonWriter) close(c byte) {
+	w.depth--
+	b := w.b
+	if w.indent && !w.empty {
+		b = appendNewline(b, w.depth)
+	}
+	w.b = append(b, c)
+	w.empty = false
+}
+
+// elem starts a member: the comma after the one before, the new line.
+func (w *jsonWriter) elem() {
+	b := w.b
+	if !w.empty {
+		b = append(b, ',')
+	}
+	if w.indent {
+		b = appendNewline(b, w.depth)
+	}
+	w.b = b
+	w.empty = false
+}
+
+// key starts an object member: `"k":` (`"k": ` indented).
+func (w *jsonWriter) key(k string) {
+	w.elem()
+	b := append(w.b, '"')
+	b = append(b, k...)
+	b = append(b, '"', ':')
+	if w.indent {
+		b = append(b, ' ')
+	}
+	w.b = b
+}
+
+// keyInt starts an object member whose key is the decimal n.
+func (w *jsonWriter) keyInt(n uint64) {
+	w.elem()
+	b := append(w.b, '"')
+	b = strconv.AppendUint(b, n, 10)
+	b = append(b, '"', ':')
+	if w.indent {
+		b = append(b, ' ')
+	}
+	w.b = b
+}
+
+func (w *jsonWriter) null() { w.b = append(w.b, "null"...) }
+
+func (w *jsonWriter) str(k, v string) {
+	w.key(k)
+	w.b = appendJSONString(w.b, v)
+}
+
+func (w *jsonWriter) int(k string, v int64) {
+	w.key(k)
+	w.b = strconv.AppendInt(w.b, v, 10)
+}
+
+func (w *jsonWriter) bool(k string, v bool) {
+	w.key(k)
+	w.b = strconv.AppendBool(w.b, v)
+}
+
+func (w *jsonWriter) float(k string, v float64) error {
+	w.key(k)
 	var err error
-	for i, r := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"ssrc":`...)
-		b = appendJSONString(b, r.SSRC)
-		b = append(b, `,"src":`...)
-		b = appendJSONString(b, r.Src)
-		b = append(b, `,"dst":`...)
-		b = appendJSONString(b, r.Dst)
-		b = append(b, `,"codec":`...)
-		b = appendJSONString(b, r.Codec)
-		b = append(b, `,"encrypted":`...)
-		b = strconv.AppendBool(b, r.Encrypted)
-		b = append(b, `,"distinct_sizes":`...)
-		b = strconv.AppendInt(b, int64(r.Distinct), 10)
-		b = append(b, `,"bits_per_packet":`...)
-		if b, err = appendJSONFloat(b, r.BitsPerPacket); err != nil {
-			return nil, err
-		}
-		b = append(b, `,"bits_per_second":`...)
-		if b, err = appendJSONFloat(b, r.BitsPerSecond); err != nil {
-			return nil, err
-		}
-		b = append(b, `,"talkspurts":`...)
-		b = strconv.AppendInt(b, int64(r.Talkspurts), 10)
-		b = append(b, `,"leaks":`...)
-		b = strconv.AppendBool(b, r.Leaks)
-		b = append(b, '}')
-	}
-	return append(b, ']'), nil
+	w.b, err = appendJSONFloat(w.b, v)
+	return err
 }
 
 // appendJSONString appends s as encoding/json writes it without HTML

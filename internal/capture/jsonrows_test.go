@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -19,21 +20,39 @@ func plainJSON(t testing.TB, v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// checkRows compares the rows' own encoding with encoding/json's: the same
-// bytes, or an error from both.
+// checkRows compares the rows' own encoding with encoding/json's (and,
+// indented, with json.Indent's at several depths): the same bytes, or an
+// error from both.
 func checkRows(t testing.TB, rows streamRows, vbr vbrRows) {
 	t.Helper()
 	for _, c := range []struct {
-		own   func([]byte) ([]byte, error)
-		plain any
-	}{{rows.AppendJSON, []StreamSummary(rows)}, {vbr.AppendJSON, []vbrRow(vbr)}} {
+		own      func([]byte) ([]byte, error)
+		indented func([]byte, int) ([]byte, error)
+		plain    any
+	}{{rows.AppendJSON, rows.AppendIndentJSON, []StreamSummary(rows)}, {vbr.AppendJSON, vbr.AppendIndentJSON, []vbrRow(vbr)}} {
 		got, gotErr := c.own([]byte("x"))
 		want, wantErr := plainJSON(t, c.plain)
 		if (gotErr != nil) != (wantErr != nil) {
 			t.Fatalf("own encoding error %v, encoding/json error %v", gotErr, wantErr)
 		}
-		if gotErr == nil && !bytes.Equal(got, append([]byte("x"), want...)) {
+		if gotErr != nil {
+			continue
+		}
+		if !bytes.Equal(got, append([]byte("x"), want...)) {
 			t.Fatalf("own encoding\n%s\nencoding/json\n%s", got[1:], want)
+		}
+		for _, depth := range []int{0, 1, 4} {
+			var ind bytes.Buffer
+			if err := json.Indent(&ind, want, strings.Repeat("  ", depth), "  "); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.indented([]byte("x"), depth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, append([]byte("x"), ind.Bytes()...)) {
+				t.Fatalf("own indented encoding at depth %d\n%s\njson.Indent\n%s", depth, got[1:], ind.Bytes())
+			}
 		}
 	}
 }

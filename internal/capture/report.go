@@ -196,14 +196,18 @@ type SizeCounts map[int]int64
 // reflection and sorting of reflected values: a report holds thousands
 // of these.
 func (c SizeCounts) MarshalJSON() ([]byte, error) {
-	return c.appendJSON(make([]byte, 0, 2+len(c)*12)), nil
+	w := jsonWriter{b: make([]byte, 0, 2+len(c)*12)}
+	c.write(&w)
+	return w.b, nil
 }
 
-// appendJSON appends what MarshalJSON returns to out.
-func (c SizeCounts) appendJSON(out []byte) []byte {
+// write writes the counts to w.
+func (c SizeCounts) write(w *jsonWriter) {
 	if c == nil {
-		return append(out, "null"...)
+		w.null()
+		return
 	}
+	w.open('{')
 	// For keys of at most 17 digits, the order of their strings is that
 	// of (k scaled to 17 digits, digits of k): "100" < "20" < "200" < "3".
 	// Both fit one uint64 to sort; other keys take a string comparison.
@@ -221,35 +225,24 @@ func (c SizeCounts) appendJSON(out []byte) []byte {
 		}
 		order = append(order, uint64(k)*pow10[17-d]*32+uint64(d))
 	}
-	out = append(out, '{')
 	if plain {
 		slices.Sort(order)
-		for i, o := range order {
-			if i > 0 {
-				out = append(out, ',')
-			}
+		for _, o := range order {
 			k := o / 32 / pow10[17-o%32]
-			out = append(out, '"')
-			out = strconv.AppendUint(out, k, 10)
-			out = append(out, '"', ':')
-			out = strconv.AppendInt(out, c[int(k)], 10)
+			w.keyInt(k)
+			w.b = strconv.AppendInt(w.b, c[int(k)], 10)
 		}
-		return append(out, '}')
-	}
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, strconv.Itoa(k))
-	}
-	slices.Sort(keys)
-	for i, ks := range keys {
-		if i > 0 {
-			out = append(out, ',')
+	} else {
+		keys := make([]string, 0, len(c))
+		for k := range c {
+			keys = append(keys, strconv.Itoa(k))
 		}
-		k, _ := strconv.Atoi(ks)
-		out = append(out, '"')
-		out = append(out, ks...)
-		out = append(out, '"', ':')
-		out = strconv.AppendInt(out, c[k], 10)
+		slices.Sort(keys)
+		for _, ks := range keys {
+			k, _ := strconv.Atoi(ks)
+			w.key(ks)
+			w.b = strconv.AppendInt(w.b, c[k], 10)
+		}
 	}
-	return append(out, '}')
+	w.close('}')
 }

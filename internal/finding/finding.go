@@ -247,11 +247,8 @@ func (r *Run) encode() (*encodedRun, error) {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(r.Results); i = int(next.Add(1) - 1) {
-				var compact []byte
-				if compact, errs[i] = encodeResult(&r.Results[i]); errs[i] == nil {
-					// a result sits at depth 2: {"results": [ here ]}
-					parts[i] = appendIndentAt(make([]byte, 0, len(compact)*5/2), compact, "  ", 2)
-				}
+				// a result sits at depth 2: {"results": [ here ]}
+				parts[i], errs[i] = encodeIndented(&r.Results[i], 2)
 			}
 		}()
 	}

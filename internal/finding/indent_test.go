@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -138,5 +139,43 @@ func TestMarshalAppender(t *testing.T) {
 	withAppenders.Results[0].Data["a"] = appendInts{-1}
 	if _, err := withAppenders.Marshal(); err == nil {
 		t.Fatal("an Appender's error did not fail Marshal")
+	}
+}
+
+// indentInts is an IndentAppender for the tests: its indented form is
+// json.Indent's of its compact form.
+type indentInts struct{ appendInts }
+
+func (a indentInts) AppendIndentJSON(b []byte, depth int) ([]byte, error) {
+	c, err := a.AppendJSON(nil)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, c, strings.Repeat("  ", depth), "  "); err != nil {
+		return nil, err
+	}
+	return append(b, buf.Bytes()...), nil
+}
+
+// TestMarshalIndentAppender: values that write their indented form are
+// spliced at the depth of their key.
+func TestMarshalIndentAppender(t *testing.T) {
+	mk := func(v, w any) *Run {
+		return &Run{Schema: Schema, Mode: "pcap", Results: []Result{
+			{Item: 1, Check: "ipa01.x", Verdict: Vulnerable, Data: map[string]any{"rows": v, "b": w, "c": []int{}}},
+			{Item: 2, Check: "ipa02.x", Verdict: Vulnerable, Data: map[string]any{"x": 1}},
+		}}
+	}
+	got, err := mk(indentInts{appendInts{1, 2, 3}}, indentInts{appendInts{}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := mk([]int{1, 2, 3}, []int{}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("with IndentAppenders:\n%s\nplain:\n%s", got, want)
 	}
 }
