@@ -30,7 +30,8 @@ type Challenge struct {
 // may be tokens or quoted-strings with backslash escapes, and unknown parameters
 // are kept in Other. Errors wrap ErrSyntax; a repeated known parameter is an error.
 func ParseChallenge(v string) (*Challenge, error) {
-	scheme, params, err := parseAuth(v)
+	var buf [16]Param // a digest header has about ten
+	scheme, params, err := parseAuthInto(v, buf[:0])
 	if err != nil {
 		return nil, fmt.Errorf("digest: parse challenge: %w", err)
 	}
@@ -144,7 +145,8 @@ type Credentials struct {
 // quoted-string. Errors wrap ErrSyntax; a repeated known parameter, or username
 // together with username*, is an error.
 func ParseCredentials(v string) (*Credentials, error) {
-	scheme, params, err := parseAuth(v)
+	var buf [16]Param // a digest header has about ten
+	scheme, params, err := parseAuthInto(v, buf[:0])
 	if err != nil {
 		return nil, fmt.Errorf("digest: parse credentials: %w", err)
 	}

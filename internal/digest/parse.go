@@ -133,6 +133,12 @@ func (l *lexer) quoted() (string, error) {
 // parseAuth splits `scheme param=value, param="value", ...` into the scheme and
 // the parameters in order. Empty list elements (",,") are skipped.
 func parseAuth(v string) (string, []Param, error) {
+	return parseAuthInto(v, nil)
+}
+
+// parseAuthInto is parseAuth appending the parameters to params: the
+// parsers pass a buffer on their stack, as they keep no parameter list.
+func parseAuthInto(v string, params []Param) (string, []Param, error) {
 	if len(v) > MaxHeaderLen {
 		return "", nil, fmt.Errorf("%w: header value longer than %d bytes", ErrSyntax, MaxHeaderLen)
 	}
@@ -145,13 +151,9 @@ func parseAuth(v string) (string, []Param, error) {
 	if !l.eof() && !isWS(l.s[l.i]) {
 		return "", nil, fmt.Errorf("%w: unexpected %q after scheme", ErrSyntax, l.s[l.i])
 	}
-	params := make([]Param, 0, 12) // a digest response has about ten
 	for {
 		l.skipWS()
 		if l.eof() {
-			if len(params) == 0 {
-				params = nil // as before the preallocation
-			}
 			return scheme, params, nil
 		}
 		if l.s[l.i] == ',' {
