@@ -131,8 +131,21 @@ type mediaRef struct {
 
 type challengeSeen struct {
 	ch   *digest.Challenge
-	ev   finding.Evidence
 	time time.Time
+	// where the challenge was captured: its evidence is built only for a
+	// digest that answers it (most challenges never get one recorded).
+	// raw is the message's own copy (sip.Message.Raw), which ch's strings
+	// keep alive anyway.
+	src, dst  netip.AddrPort
+	index     int64
+	transport string
+	raw       []byte
+}
+
+// evidence returns the evidence of the challenge's message.
+func (cs *challengeSeen) evidence() finding.Evidence {
+	p := Packet{Index: cs.index, Time: cs.time, Src: cs.src, Dst: cs.dst}
+	return evidence(&p, cs.transport, cs.raw)
 }
 
 // Packet analyses one packet. A packet that trips a bug in an analyser
@@ -287,7 +300,7 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 			dlg.sdpBody, dlg.sdpMedia = nil, nil
 		}
 	} else if m.StatusCode == 401 || m.StatusCode == 407 {
-		a.challenge(x, p, transport, raw)
+		a.challenge(x, p, transport)
 	}
 	if len(m.Body) > 0 && dlg != nil {
 		a.sdpBody(x, p, dlg)
@@ -295,7 +308,7 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 }
 
 // challenge records the digest challenges of a 401/407.
-func (a *Analyzer) challenge(x *msgHeaders, p *Packet, transport string, raw []byte) {
+func (a *Analyzer) challenge(x *msgHeaders, p *Packet, transport string) {
 	for _, h := range [...]hdr{hdrWWWAuthenticate, hdrProxyAuthenticate} {
 		for _, v := range x.all(h) {
 			ch, err := digest.ParseChallenge(v)
@@ -306,7 +319,7 @@ func (a *Analyzer) challenge(x *msgHeaders, p *Packet, transport string, raw []b
 			if len(a.challenges) >= maxChallenges {
 				a.sweepChallenges(true)
 			}
-			a.challenges[ch.Nonce] = &challengeSeen{ch: ch, ev: evidence(p, transport, raw), time: p.Time}
+			a.challenges[ch.Nonce] = &challengeSeen{ch: ch, time: p.Time, src: p.Src, dst: p.Dst, index: p.Index, transport: transport, raw: x.m.Raw}
 		}
 	}
 }
@@ -332,7 +345,7 @@ func (a *Analyzer) credentials(x *msgHeaders, p *Packet, transport string, raw [
 			}
 			if cs := a.challenges[cr.Nonce]; cs != nil {
 				d.Challenge = cs.ch
-				d.Evidence = append([]finding.Evidence{cs.ev}, d.Evidence...)
+				d.Evidence = append([]finding.Evidence{cs.evidence()}, d.Evidence...)
 			}
 			a.rep.Digests = append(a.rep.Digests, d)
 		}
