@@ -164,8 +164,17 @@ func (c *chunkReader) run(ctx context.Context) {
 			// d.frame gives for it, without two copies of the Packet.
 			c.st.Packets++
 			b := c.b
-			b.pkts = append(b.pkts, Packet{Index: c.st.Frames, Time: ts, Proto: UDP, Src: src, Dst: dst, Payload: payload})
-			q := &b.pkts[len(b.pkts)-1]
+			n := len(b.pkts)
+			if n == cap(b.pkts) {
+				b.pkts = append(b.pkts, Packet{})
+			} else {
+				b.pkts = b.pkts[:n+1]
+			}
+			// every field set (the slot held another packet before),
+			// one by one: no temporary Packet copied in
+			q := &b.pkts[n]
+			q.Index, q.Time, q.Proto, q.Src, q.Dst, q.Payload = c.st.Frames, ts, UDP, src, dst, payload
+			q.Seq, q.SYN, q.FIN, q.RST, q.sip = 0, false, false, false, nil
 			parseAhead(q)
 			if q.sip != nil {
 				b.sipAt = append(b.sipAt, int32(len(b.pkts)-1))

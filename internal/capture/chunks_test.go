@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -232,5 +234,18 @@ func TestReadCancelled(t *testing.T) {
 				t.Errorf("%s, %d workers: %d packets analysed after cancellation", name, workers, rep.Packets)
 			}
 		}
+	}
+}
+
+// TestFastPathSetsEveryField: the chunk reader fills a recycled batch slot
+// field by field; a field added to Packet must be set there too.
+func TestFastPathSetsEveryField(t *testing.T) {
+	var names []string
+	for f := range reflect.TypeFor[Packet]().Fields() {
+		names = append(names, f.Name)
+	}
+	want := "Index Time Proto Src Dst Payload Seq SYN FIN RST sip kind rtp"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("Packet has fields %q; the fast path of chunkReader.run (and parseAhead) sets %q: set the new ones there", got, want)
 	}
 }
