@@ -270,3 +270,43 @@ func TestFeedG711(t *testing.T) {
 		}
 	}
 }
+
+// TestEntropyTerms holds entropy to the plain sum of p·log2(p) per bin,
+// bit for bit, on histograms with repeated, large and single counts.
+func TestEntropyTerms(t *testing.T) {
+	plain := func(counts []int64) float64 {
+		var n int64
+		for _, c := range counts {
+			n += c
+		}
+		h := 0.0
+		for _, c := range counts {
+			if c > 0 {
+				p := float64(c) / float64(n)
+				h -= p * math.Log2(p)
+			}
+		}
+		return h
+	}
+	seed := uint32(9)
+	for k := range 300 {
+		counts := make([]int64, 1+k%256)
+		for i := range counts {
+			seed = seed*1664525 + 1013904223
+			switch k % 3 {
+			case 0:
+				counts[i] = int64(seed>>26) + 40 // many repeats
+			case 1:
+				counts[i] = int64(seed >> 18) // mostly above the memo
+			default:
+				counts[i] = int64(seed>>30) * int64(seed>>29&1) // zeros and ones
+			}
+		}
+		if got, want := entropy(slices.Values(counts)), plain(counts); got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("histogram %d: entropy %v, plain sum %v", k, got, want)
+		}
+	}
+	if got := entropy(slices.Values([]int64{0, 7, 0})); got != 0 {
+		t.Fatalf("one bin: entropy %v", got)
+	}
+}

@@ -731,9 +731,10 @@ func wavName(s *stream) string {
 	return fmt.Sprintf("stream-%03d-%s-to-%s-%08x.wav", s.idx, clean(s.key.src), clean(s.key.dst), s.key.ssrc)
 }
 
-// entropy returns the Shannon entropy in bits of a distribution.
 // entropy is the Shannon entropy in bits of a histogram given by its
-// counts (maps.Values of a map, slices.Values of an array).
+// counts (maps.Values of a map, slices.Values of an array). Each count's
+// term is computed once: a histogram repeats small counts, and the same
+// count gives the same term, so the sum is what a Log2 per bin gives.
 func entropy(counts iter.Seq[int64]) float64 {
 	var n int64
 	for c := range counts {
@@ -742,12 +743,22 @@ func entropy(counts iter.Seq[int64]) float64 {
 	if n == 0 {
 		return 0
 	}
+	var terms [256]float64 // terms[c] for c < 256 once known (0: not yet, or c == n)
 	h := 0.0
 	for c := range counts {
-		if c > 0 {
-			p := float64(c) / float64(n)
-			h -= p * math.Log2(p)
+		if c <= 0 {
+			continue
 		}
+		if c < int64(len(terms)) && terms[c] != 0 {
+			h -= terms[c]
+			continue
+		}
+		p := float64(c) / float64(n)
+		t := p * math.Log2(p)
+		if c < int64(len(terms)) {
+			terms[c] = t
+		}
+		h -= t
 	}
 	return h
 }
