@@ -351,22 +351,40 @@ var (
 	decRun = regexp.MustCompile(`[0-9]{4,16}`)
 )
 
+func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
+func isHexDigit(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// allBytes reports whether every byte of s satisfies in.
+func allBytes(s string, in func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !in(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // innerFields looks for counters and timestamps inside the values: a
 // leading or trailing run of digits, a hex/decimal run at the same offset of
 // every value, and 32-bit words of the decoded bytes.
 func innerFields(vals []string) []Field {
 	var out []Field
 	// Runs of digits at the same offset and length in every value.
-	for _, re := range []*regexp.Regexp{decRun, hexRun} {
-		locs := re.FindAllStringIndex(vals[0], 8)
+	for _, run := range []struct {
+		re *regexp.Regexp
+		in func(byte) bool // the run's characters
+	}{{decRun, isDigit}, {hexRun, isHexDigit}} {
+		locs := run.re.FindAllStringIndex(vals[0], 8)
 		for _, loc := range locs {
 			nums := make([]string, 0, len(vals))
 			for _, v := range vals {
 				if loc[1] > len(v) {
 					break
 				}
+				// the run's whole length (4 to 16, as in vals[0]) of its
+				// characters: what the expression matches in full
 				s := v[loc[0]:loc[1]]
-				if !re.MatchString(s) || len(re.FindString(s)) != len(s) {
+				if !allBytes(s, run.in) {
 					break
 				}
 				nums = append(nums, s)
@@ -467,14 +485,14 @@ func addresses(vals []string, common string) []string {
 	found := map[string]bool{}
 	limit := min(len(vals), 50)
 	for _, v := range vals[:limit] {
-		// Neither pattern can match without its separator: most values
-		// (tags, branches) skip the regular expressions.
-		if strings.IndexByte(v, '.') >= 0 {
+		// Neither pattern can match without its separators (three dots,
+		// five colons or dashes): most values skip the expressions.
+		if strings.Count(v, ".") >= 3 {
 			for _, m := range dottedIPv4.FindAllStringSubmatch(v, 4) {
 				found["ipv4 "+m[1]] = true
 			}
 		}
-		if strings.ContainsAny(v, ":-") {
+		if strings.Count(v, ":")+strings.Count(v, "-") >= 5 {
 			for _, m := range macSep.FindAllStringSubmatch(v, 4) {
 				found["mac "+strings.ToLower(m[1])] = true
 			}
