@@ -310,3 +310,36 @@ func TestEntropyTerms(t *testing.T) {
 		t.Fatalf("one bin: entropy %v", got)
 	}
 }
+
+// TestSizeHistRuns holds the run counting of sizeHist to counting every
+// packet at once (as before runs), past maxSizes distinct sizes too.
+func TestSizeHistRuns(t *testing.T) {
+	seed := uint32(3)
+	next := func(n int) int { seed = seed*1664525 + 1013904223; return int(seed>>8) % n }
+	for k := range 60 {
+		var h sizeHist
+		ref, distinct := map[int]int64{}, 0
+		for range 20000 {
+			n := next(3 + k*100) // up to thousands of sizes, some above 512
+			for range 1 + next(4) {
+				h.add(n)
+				if distinct >= maxSizes {
+					continue
+				}
+				if ref[n] == 0 {
+					distinct++
+				}
+				ref[n]++
+			}
+		}
+		got := h.counts()
+		if len(got) != len(ref) {
+			t.Fatalf("case %d: %d sizes, want %d", k, len(got), len(ref))
+		}
+		for n, c := range ref {
+			if got[n] != c {
+				t.Fatalf("case %d: size %d counted %d, want %d", k, n, got[n], c)
+			}
+		}
+	}
+}
