@@ -310,7 +310,7 @@ func (a *Analyzer) sip(p *Packet, transport string, raw []byte) {
 // challenge records the digest challenges of a 401/407.
 func (a *Analyzer) challenge(x *msgHeaders, p *Packet, transport string) {
 	for _, h := range [...]hdr{hdrWWWAuthenticate, hdrProxyAuthenticate} {
-		for _, v := range x.all(h) {
+		for v := range x.values(h) {
 			ch, err := digest.ParseChallenge(v)
 			if err != nil || !strings.EqualFold(ch.Scheme, "digest") {
 				continue
@@ -328,7 +328,7 @@ func (a *Analyzer) challenge(x *msgHeaders, p *Packet, transport string) {
 func (a *Analyzer) credentials(x *msgHeaders, p *Packet, transport string, raw []byte) {
 	m := x.m
 	for _, h := range [...]hdr{hdrAuthorization, hdrProxyAuthorization} {
-		for _, v := range x.all(h) {
+		for v := range x.values(h) {
 			cr, err := digest.ParseCredentials(v)
 			if err != nil || !strings.EqualFold(cr.Scheme, "digest") || cr.Response == "" {
 				continue

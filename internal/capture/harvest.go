@@ -108,7 +108,7 @@ func (a *Analyzer) harvestMsg(x *msgHeaders, _ *Packet) {
 		}
 	}
 	for i, name := range harvestHeaders {
-		for _, v := range x.all(name) {
+		for v := range x.values(name) {
 			k := nameAddrKey(i, v)
 			if h.seen(k) {
 				continue
@@ -225,7 +225,7 @@ func (a *Analyzer) identifiers(x *msgHeaders, p *Packet, _ *dialog) {
 		return
 	}
 	for _, h := range [...]hdr{hdrWWWAuthenticate, hdrProxyAuthenticate} {
-		for _, v := range x.all(h) {
+		for v := range x.values(h) {
 			if i := strings.Index(v, "nonce="); i >= 0 {
 				n := strings.Trim(strings.SplitN(v[i+6:], ",", 2)[0], `" `)
 				g.add(&g.nonces, 'n', n)

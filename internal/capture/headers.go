@@ -1,6 +1,10 @@
 package capture
 
-import "github.com/sipvet/sipvet/internal/sip"
+import (
+	"iter"
+
+	"github.com/sipvet/sipvet/internal/sip"
+)
 
 // hdr names a header the analysis reads.
 type hdr uint8
@@ -144,27 +148,46 @@ func (x *msgHeaders) get(h hdr) string {
 
 // all returns every value of header h, lists split (sip.Message.GetAll).
 func (x *msgHeaders) all(h hdr) []string {
-	if !x.indexed {
-		return x.m.GetAll(hdrNames[h])
-	}
-	f := int(x.first[h])
-	if f == 0 {
-		return nil
-	}
 	var out []string
-	for i := f - 1; i < len(x.m.Headers); i++ {
-		if x.ids[i] != h {
-			continue
-		}
-		if v := x.m.Headers[i].Value; hdrIsList(h) {
-			for e := range sip.ListValues(v) {
-				out = append(out, e)
-			}
-		} else {
-			out = append(out, v)
-		}
+	for v := range x.values(h) {
+		out = append(out, v)
 	}
 	return out
+}
+
+// values yields what all returns, without building a slice.
+func (x *msgHeaders) values(h hdr) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if !x.indexed {
+			for _, v := range x.m.GetAll(hdrNames[h]) {
+				if !yield(v) {
+					return
+				}
+			}
+			return
+		}
+		f := int(x.first[h])
+		if f == 0 {
+			return
+		}
+		for i := f - 1; i < len(x.m.Headers); i++ {
+			if x.ids[i] != h {
+				continue
+			}
+			v := x.m.Headers[i].Value
+			if !hdrIsList(h) {
+				if !yield(v) {
+					return
+				}
+				continue
+			}
+			for e := range sip.ListValues(v) {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // many reports whether header h has more than one value (len(all(h)) > 1).

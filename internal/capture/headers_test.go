@@ -23,6 +23,13 @@ func checkHeaders(t *testing.T, name string, m *sip.Message) {
 		if got, want := x.all(h), m.GetAll(hdrNames[h]); !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: all(%s) = %q, GetAll gives %q", name, hdrNames[h], got, want)
 		}
+		var vals []string
+		for v := range x.values(h) {
+			vals = append(vals, v)
+		}
+		if want := m.GetAll(hdrNames[h]); !reflect.DeepEqual(vals, want) {
+			t.Fatalf("%s: values(%s) = %q, GetAll gives %q", name, hdrNames[h], vals, want)
+		}
 		if got, want := x.many(h), len(m.GetAll(hdrNames[h])) > 1; got != want {
 			t.Fatalf("%s: many(%s) = %v, GetAll has %d values", name, hdrNames[h], got, len(m.GetAll(hdrNames[h])))
 		}
