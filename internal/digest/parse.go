@@ -130,14 +130,10 @@ func (l *lexer) quoted() (string, error) {
 	return "", fmt.Errorf("%w: unterminated quoted-string", ErrSyntax)
 }
 
-// parseAuth splits `scheme param=value, param="value", ...` into the scheme and
+// parseAuthInto splits `scheme param=value, param="value", ...` into the scheme and
 // the parameters in order. Empty list elements (",,") are skipped.
-func parseAuth(v string) (string, []Param, error) {
-	return parseAuthInto(v, nil)
-}
-
-// parseAuthInto is parseAuth appending the parameters to params: the
-// parsers pass a buffer on their stack, as they keep no parameter list.
+// The parameters are appended to params: the parsers pass a buffer on
+// their stack, as they keep no parameter list.
 func parseAuthInto(v string, params []Param) (string, []Param, error) {
 	if len(v) > MaxHeaderLen {
 		return "", nil, fmt.Errorf("%w: header value longer than %d bytes", ErrSyntax, MaxHeaderLen)
