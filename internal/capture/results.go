@@ -127,11 +127,19 @@ func addEvidence(r *finding.Result, ev ...finding.Evidence) {
 // Results turns a Report into one result per capture check (SPEC §4/§5).
 // Secrets are masked unless o.Reveal.
 func Results(rep *Report, o ResultOptions) []finding.Result {
-	rs := []finding.Result{
-		digestResult(rep, o), fallbackResult(rep, o), audioResult(rep, o), dtmfResult(rep, o),
-		injectionResult(rep, o), rtcpResult(rep, o), identResult(rep, o), harvestResult(rep, o),
-		sdesResult(rep, o), vbrResult(rep, o),
-	}
+	// Item 13's analysis takes longest: it runs while the others are
+	// built (the builders only read the report).
+	var ident finding.Result
+	identDone := make(chan struct{})
+	go func() {
+		defer close(identDone)
+		ident = identResult(rep, o)
+	}()
+	before := []finding.Result{digestResult(rep, o), fallbackResult(rep, o), audioResult(rep, o), dtmfResult(rep, o),
+		injectionResult(rep, o), rtcpResult(rep, o)}
+	after := []finding.Result{harvestResult(rep, o), sdesResult(rep, o), vbrResult(rep, o)}
+	<-identDone
+	rs := append(append(before, ident), after...)
 	if o.Read.Stopped != nil {
 		for i := range rs {
 			rs[i].Data["capture_incomplete"] = fmt.Sprintf("reading stopped at frame %d (offset %d): %v", o.Read.StoppedAt, o.Read.StoppedOffset, o.Read.Stopped)

@@ -7,13 +7,13 @@ package finding
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -198,107 +198,82 @@ func (r *Run) Normalize() {
 // encoded and indented concurrently (a pcap run's data reaches megabytes)
 // and put together in order.
 func (r *Run) Marshal() ([]byte, error) {
-	doc, err := r.encode()
-	if err != nil {
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, doc.size())
-	for _, p := range doc.pieces() {
-		out = append(out, p...)
-	}
-	return out, nil
+	return buf.Bytes(), nil
 }
 
-// WriteJSON writes what Marshal returns to w, piece by piece, without
-// putting the whole document together in memory first.
+// WriteJSON writes what Marshal returns to w, each result as soon as it
+// and those before it are encoded (they are encoded concurrently), so
+// that writing overlaps encoding and the whole document is never held.
 func (r *Run) WriteJSON(w io.Writer) error {
-	doc, err := r.encode()
-	if err != nil {
-		return err
-	}
-	for _, p := range doc.pieces() {
-		if _, err := w.Write(p); err != nil {
-			return fmt.Errorf("finding: write results: %w", err)
-		}
-	}
-	return nil
-}
-
-// encodedRun is a run encoded as indented JSON in pieces: the run around
-// its results, with the place they go, and each result.
-type encodedRun struct {
-	skeleton []byte
-	hole     int // where "results": null is in skeleton
-	parts    [][]byte
-}
-
-const resultsHole = `"results": null`
-
-// encode encodes the results concurrently, each indented at its depth,
-// and the run around them.
-func (r *Run) encode() (*encodedRun, error) {
 	r.Normalize()
-	parts := make([][]byte, len(r.Results))
-	errs := make([]error, len(r.Results))
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), len(r.Results)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(r.Results); i = int(next.Add(1) - 1) {
-				// a result sits at depth 2: {"results": [ here ]}
-				parts[i], errs[i] = encodeIndented(&r.Results[i], 2)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("finding: encode results: %w", err)
-	}
 	// The run around the results, with a null where they go (the only
 	// "results": key outside a string at the top level).
 	outer := *r
 	outer.Results = nil
 	compact, err := encodeCompact(&outer)
 	if err != nil {
-		return nil, fmt.Errorf("finding: encode results: %w", err)
+		return fmt.Errorf("finding: encode results: %w", err)
 	}
 	skeleton := appendIndent(nil, compact, "  ")
-	i := bytes.Index(skeleton, []byte(resultsHole))
-	if i < 0 {
-		return nil, errors.New("finding: encode results: no place for the results")
+	hole := bytes.Index(skeleton, []byte(resultsHole))
+	if hole < 0 {
+		return errors.New("finding: encode results: no place for the results")
 	}
-	return &encodedRun{skeleton: skeleton, hole: i, parts: parts}, nil
-}
-
-// pieces returns the document's bytes in order.
-func (e *encodedRun) pieces() [][]byte {
-	out := make([][]byte, 0, 2*len(e.parts)+5)
-	out = append(out, e.skeleton[:e.hole], []byte(`"results": [`))
-	for k, p := range e.parts {
-		if k > 0 {
-			out = append(out, []byte(",\n    "))
-		} else {
-			out = append(out, []byte("\n    "))
+	parts := make([][]byte, len(r.Results))
+	errs := make([]error, len(r.Results))
+	ready := make([]chan struct{}, len(r.Results))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(r.Results)) {
+		go func() {
+			for i := int(next.Add(1) - 1); i < len(r.Results); i = int(next.Add(1) - 1) {
+				// a result sits at depth 2: {"results": [ here ]}
+				parts[i], errs[i] = encodeIndented(&r.Results[i], 2)
+				close(ready[i])
+			}
+		}()
+	}
+	// Every part is waited for, even after an error, so that no encoding
+	// outlives the call.
+	var werr error
+	write := func(b []byte) {
+		if werr == nil {
+			if _, err := w.Write(b); err != nil {
+				werr = fmt.Errorf("finding: write results: %w", err)
+			}
 		}
-		out = append(out, p)
 	}
-	if len(e.parts) > 0 {
-		out = append(out, []byte("\n  "))
+	write(skeleton[:hole])
+	write([]byte(`"results": [`))
+	for k := range parts {
+		<-ready[k]
+		if errs[k] != nil {
+			werr = cmp.Or(werr, fmt.Errorf("finding: encode results: %w", errs[k]))
+		}
+		if k > 0 {
+			write([]byte(",\n    "))
+		} else {
+			write([]byte("\n    "))
+		}
+		write(parts[k])
+		parts[k] = nil
 	}
-	out = append(out, []byte("]"), e.skeleton[e.hole+len(resultsHole):], []byte("\n"))
-	return out
+	if len(parts) > 0 {
+		write([]byte("\n  "))
+	}
+	write([]byte("]"))
+	write(skeleton[hole+len(resultsHole):])
+	write([]byte("\n"))
+	return werr
 }
 
-// size returns the document's length.
-func (e *encodedRun) size() int {
-	n := 0
-	for _, p := range e.pieces() {
-		n += len(p)
-	}
-	return n
-}
+const resultsHole = `"results": null`
 
 // encodeCompact encodes v as compact JSON without HTML escaping (SIP
 // messages are full of <…>: kept readable).

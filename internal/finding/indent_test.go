@@ -179,3 +179,22 @@ func TestMarshalIndentAppender(t *testing.T) {
 		t.Fatalf("with IndentAppenders:\n%s\nplain:\n%s", got, want)
 	}
 }
+
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestWriteJSONErrors: a failing writer and a failing result both make
+// WriteJSON fail.
+func TestWriteJSONErrors(t *testing.T) {
+	r := &Run{Schema: Schema, Mode: "pcap", Results: []Result{{Item: 1, Check: "ipa01.x", Verdict: Vulnerable}, {Item: 2, Check: "ipa02.x", Verdict: Vulnerable}}}
+	if err := r.WriteJSON(failWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("failing writer: %v", err)
+	}
+	r.Results[1].Data = map[string]any{"bad": appendInts{-1}}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err == nil {
+		t.Fatal("a failing result did not fail WriteJSON")
+	}
+}
