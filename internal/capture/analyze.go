@@ -45,12 +45,32 @@ type packetBatch struct {
 	free  chan<- *packetBatch
 }
 
-// add appends a packet (a copy of p).
+// add appends a copy of p, classified and parsed ahead (parseLast).
 func (b *packetBatch) add(p *Packet) {
-	if p.sip != nil {
-		b.sipAt = append(b.sipAt, int32(len(b.pkts)))
+	*b.next() = *p
+	b.parseLast()
+}
+
+// next returns a new slot at the end of the batch, holding what a
+// recycled batch left there: the caller sets every field.
+func (b *packetBatch) next() *Packet {
+	n := len(b.pkts)
+	if n == cap(b.pkts) {
+		b.pkts = append(b.pkts, Packet{})
+	} else {
+		b.pkts = b.pkts[:n+1]
 	}
-	b.pkts = append(b.pkts, *p)
+	return &b.pkts[n]
+}
+
+// parseLast classifies the last packet and parses its SIP ahead
+// (parseAhead), noting where parsed messages are for release.
+func (b *packetBatch) parseLast() {
+	n := len(b.pkts) - 1
+	parseAhead(&b.pkts[n])
+	if b.pkts[n].sip != nil {
+		b.sipAt = append(b.sipAt, int32(n))
+	}
 }
 
 // release drops one reference; the last one recycles the batch.
@@ -129,7 +149,6 @@ func readInto(ctx context.Context, o Options, a *Analyzer, r io.Reader) (ReadSta
 				cur.arena = append(cur.arena, p.Payload...)
 				q := *p
 				q.Payload = cur.arena[off:len(cur.arena):len(cur.arena)]
-				parseAhead(&q)
 				cur.add(&q)
 				if len(cur.pkts) >= batchJobs || len(cur.arena) >= batchBytes {
 					full <- cur

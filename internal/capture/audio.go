@@ -69,10 +69,7 @@ func g711Tables() (u, a *[256]int16) {
 func decodeG711(dst []int16, payload []byte, table *[256]int16) []int16 {
 	n := len(dst)
 	dst = slices.Grow(dst, len(payload))[:n+len(payload)]
-	out := dst[n:]
-	for i, b := range payload {
-		out[i] = table[b]
-	}
+	decodeInto(dst[n:], payload, table)
 	return dst
 }
 

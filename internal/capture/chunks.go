@@ -163,22 +163,12 @@ func (c *chunkReader) run(ctx context.Context) {
 			// The usual frame, decoded straight into the batch: what
 			// d.frame gives for it, without two copies of the Packet.
 			c.st.Packets++
-			b := c.b
-			n := len(b.pkts)
-			if n == cap(b.pkts) {
-				b.pkts = append(b.pkts, Packet{})
-			} else {
-				b.pkts = b.pkts[:n+1]
-			}
-			// every field set (the slot held another packet before),
-			// one by one: no temporary Packet copied in
-			q := &b.pkts[n]
+			// every field set one by one (parseLast sets kind and rtp):
+			// no temporary Packet copied in
+			q := c.b.next()
 			q.Index, q.Time, q.Proto, q.Src, q.Dst, q.Payload = c.st.Frames, ts, UDP, src, dst, payload
 			q.Seq, q.SYN, q.FIN, q.RST, q.sip = 0, false, false, false, nil
-			parseAhead(q)
-			if q.sip != nil {
-				b.sipAt = append(b.sipAt, int32(len(b.pkts)-1))
-			}
+			c.b.parseLast()
 			continue
 		}
 		reassembled := c.st.Reassembled
@@ -189,7 +179,6 @@ func (c *chunkReader) run(ctx context.Context) {
 				// reassembler's buffers, not in the arena
 				q.Payload = append([]byte(nil), p.Payload...)
 			}
-			parseAhead(&q)
 			c.b.add(&q)
 		}, c.st)
 	}

@@ -86,23 +86,13 @@ func newGoertzel() *goertzel {
 // is reused by the next call.
 func (g *goertzel) feed(s []int16) []toneHit {
 	g.hits = g.hits[:0]
-	if g.inRaw { // after feedG711: the block so far as samples
-		decodeInto(g.block[:g.n], g.raw[:g.n], g.rawTable)
-		g.inRaw = false
-	}
+	g.decodeRaw() // after feedG711: the block so far as samples
 	for len(s) > 0 {
 		k := copy(g.block[g.n:], s)
-		g.n += k
 		s = s[k:]
-		if g.n < goertzelN {
-			g.pos += int64(k)
+		if !g.placed(k) {
 			break
 		}
-		// The detection time is the position of the block's last sample.
-		g.pos += int64(k) - 1
-		g.complete()
-		g.pos++
-		g.n = 0
 	}
 	return g.hits
 }
@@ -115,10 +105,8 @@ func (g *goertzel) feedG711(b []byte, table *[256]int16) []toneHit {
 	for len(b) > 0 {
 		if g.n == 0 {
 			g.inRaw, g.rawTable = g.blocks%2 == 0 && g.last == "", table
-		} else if g.inRaw && table != g.rawTable {
-			// the codec changed inside the block: decode what came
-			decodeInto(g.block[:g.n], g.raw[:g.n], g.rawTable)
-			g.inRaw = false
+		} else if table != g.rawTable {
+			g.decodeRaw() // the codec changed inside the block
 		}
 		k := min(len(b), goertzelN-g.n)
 		if g.inRaw {
@@ -126,24 +114,36 @@ func (g *goertzel) feedG711(b []byte, table *[256]int16) []toneHit {
 		} else {
 			decodeInto(g.block[g.n:g.n+k], b[:k], table)
 		}
-		g.n += k
 		b = b[k:]
-		if g.n < goertzelN {
-			g.pos += int64(k)
+		if !g.placed(k) {
 			break
 		}
-		g.pos += int64(k) - 1
-		if g.inRaw {
-			// what complete does with this block: hold it
-			g.blocks++
-			g.heldRaw, g.heldTable, g.heldAt, g.holding = g.raw, g.rawTable, g.pos, true
-		} else {
-			g.complete()
-		}
-		g.pos++
-		g.n = 0
 	}
 	return g.hits
+}
+
+// decodeRaw turns a block kept as G.711 bytes into samples.
+func (g *goertzel) decodeRaw() {
+	if g.inRaw {
+		decodeInto(g.block[:g.n], g.raw[:g.n], g.rawTable)
+		g.inRaw = false
+	}
+}
+
+// placed counts k samples just put in the block and completes the block
+// when it is full; false when it is not (the input ended inside it).
+func (g *goertzel) placed(k int) bool {
+	g.n += k
+	if g.n < goertzelN {
+		g.pos += int64(k)
+		return false
+	}
+	// The detection time is the position of the block's last sample.
+	g.pos += int64(k) - 1
+	g.complete()
+	g.pos++
+	g.n = 0
+	return true
 }
 
 // decodeInto decodes G.711 bytes into dst (as long as src).
@@ -160,7 +160,12 @@ func (g *goertzel) complete() {
 	g.blocks++
 	if b%2 == 0 {
 		if g.last == "" {
-			g.held, g.heldTable, g.heldAt, g.holding = g.block, nil, g.pos, true
+			if g.inRaw { // feedG711 kept it as bytes
+				g.heldRaw, g.heldTable = g.raw, g.rawTable
+			} else {
+				g.held, g.heldTable = g.block, nil
+			}
+			g.heldAt, g.holding = g.pos, true
 			return
 		}
 		g.step(g.detect(&g.block), g.pos)

@@ -91,7 +91,7 @@ const maxIndexed = 64
 
 // msgHeaders finds the header lines the analysis reads in one pass over a
 // message, instead of a scan of every line (and a name comparison for
-// each) per lookup: a SIP message is looked up a dozen times. get and all
+// each) per lookup: a SIP message is looked up a dozen times. get and values
 // give what sip.Message.Get and GetAll give.
 type msgHeaders struct {
 	m *sip.Message
@@ -146,16 +146,8 @@ func (x *msgHeaders) get(h hdr) string {
 	return ""
 }
 
-// all returns every value of header h, lists split (sip.Message.GetAll).
-func (x *msgHeaders) all(h hdr) []string {
-	var out []string
-	for v := range x.values(h) {
-		out = append(out, v)
-	}
-	return out
-}
-
-// values yields what all returns, without building a slice.
+// values yields every value of header h, lists split: what
+// sip.Message.GetAll returns, without building a slice.
 func (x *msgHeaders) values(h hdr) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		if !x.indexed {
@@ -190,30 +182,11 @@ func (x *msgHeaders) values(h hdr) iter.Seq[string] {
 	}
 }
 
-// many reports whether header h has more than one value (len(all(h)) > 1).
+// many reports whether header h has more than one value.
 func (x *msgHeaders) many(h hdr) bool {
-	if !x.indexed {
-		return len(x.all(h)) > 1
-	}
-	f := int(x.first[h])
-	if f == 0 {
-		return false
-	}
 	n := 0
-	for i := f - 1; i < len(x.m.Headers); i++ {
-		if x.ids[i] != h {
-			continue
-		}
-		if !hdrIsList(h) {
-			n++
-		} else {
-			for range sip.ListValues(x.m.Headers[i].Value) {
-				if n++; n > 1 {
-					break
-				}
-			}
-		}
-		if n > 1 {
+	for range x.values(h) {
+		if n++; n > 1 {
 			return true
 		}
 	}

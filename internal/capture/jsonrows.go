@@ -1,11 +1,12 @@
 package capture
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/sipvet/sipvet/internal/finding"
 )
 
 // streamRows is a report's stream list (data.streams). It encodes itself
@@ -16,15 +17,13 @@ type streamRows []StreamSummary
 
 // AppendJSON appends the rows' compact JSON to b.
 func (rows streamRows) AppendJSON(b []byte) ([]byte, error) {
-	w := jsonWriter{b: slices.Grow(b, len(rows)*600)}
-	return w.b, w.streams(rows)
+	return writeJSON(b, false, 0, len(rows)*600, func(w *jsonWriter) error { return w.streams(rows) })
 }
 
 // AppendIndentJSON appends the rows' JSON indented by two spaces a level,
 // the first line at depth levels.
 func (rows streamRows) AppendIndentJSON(b []byte, depth int) ([]byte, error) {
-	w := jsonWriter{b: slices.Grow(b, len(rows)*1300), indent: true, depth: depth}
-	return w.b, w.streams(rows)
+	return writeJSON(b, true, depth, len(rows)*1300, func(w *jsonWriter) error { return w.streams(rows) })
 }
 
 func (w *jsonWriter) streams(rows streamRows) error {
@@ -118,15 +117,13 @@ type vbrRows []vbrRow
 
 // AppendJSON appends the rows' compact JSON to b.
 func (rows vbrRows) AppendJSON(b []byte) ([]byte, error) {
-	w := jsonWriter{b: slices.Grow(b, len(rows)*200)}
-	return w.b, w.vbr(rows)
+	return writeJSON(b, false, 0, len(rows)*200, func(w *jsonWriter) error { return w.vbr(rows) })
 }
 
 // AppendIndentJSON appends the rows' JSON indented by two spaces a level,
 // the first line at depth levels.
 func (rows vbrRows) AppendIndentJSON(b []byte, depth int) ([]byte, error) {
-	w := jsonWriter{b: slices.Grow(b, len(rows)*400), indent: true, depth: depth}
-	return w.b, w.vbr(rows)
+	return writeJSON(b, true, depth, len(rows)*400, func(w *jsonWriter) error { return w.vbr(rows) })
 }
 
 func (w *jsonWriter) vbr(rows vbrRows) error {
@@ -156,6 +153,16 @@ func (w *jsonWriter) vbr(rows vbrRows) error {
 	}
 	w.close(']')
 	return nil
+}
+
+// writeJSON runs write on a jsonWriter appending to b (grown by size
+// bytes), compact or indented from depth, and returns what it wrote.
+func writeJSON(b []byte, indent bool, depth, size int, write func(*jsonWriter) error) ([]byte, error) {
+	w := jsonWriter{b: slices.Grow(b, size), indent: indent, depth: depth}
+	if err := write(&w); err != nil {
+		return nil, err
+	}
+	return w.b, nil
 }
 
 // jsonWriter writes JSON as encoding/json does, compact or indented as
@@ -263,11 +270,8 @@ func (w *jsonWriter) float(k string, v float64) error {
 func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(s) // a string always encodes
-			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+			enc, _ := finding.CompactJSON(s) // a string always encodes
+			return append(b, enc...)
 		}
 	}
 	b = append(b, '"')

@@ -6,19 +6,9 @@ import (
 	"math"
 	"strings"
 	"testing"
-)
 
-// plainJSON is what encoding/json writes for v without HTML escaping.
-func plainJSON(t testing.TB, v any) ([]byte, error) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+	"github.com/sipvet/sipvet/internal/finding"
+)
 
 // checkRows compares the rows' own encoding with encoding/json's (and,
 // indented, with json.Indent's at several depths): the same bytes, or an
@@ -31,7 +21,7 @@ func checkRows(t testing.TB, rows streamRows, vbr vbrRows) {
 		plain    any
 	}{{rows.AppendJSON, rows.AppendIndentJSON, []StreamSummary(rows)}, {vbr.AppendJSON, vbr.AppendIndentJSON, []vbrRow(vbr)}} {
 		got, gotErr := c.own([]byte("x"))
-		want, wantErr := plainJSON(t, c.plain)
+		want, wantErr := finding.CompactJSON(c.plain)
 		if (gotErr != nil) != (wantErr != nil) {
 			t.Fatalf("own encoding error %v, encoding/json error %v", gotErr, wantErr)
 		}

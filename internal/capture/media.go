@@ -682,7 +682,7 @@ func (w *mediaWorker) audio(s *stream, when time.Duration, h rtpHdr, c codec, pl
 	// RTP timestamps of G.722 run at 8 kHz (RFC 3551 §4.5.2) for 16 kHz audio.
 	at := s.pos + s.scale*int64(int32(h.ts-s.posTS))
 	if !s.cur.g722 && s.wav == nil {
-		w.g711(s, when, h, at, pl, table)
+		s.g711(when, h, at, pl, table)
 		return
 	}
 	if s.cur.g722 {
@@ -690,22 +690,15 @@ func (w *mediaWorker) audio(s *stream, when time.Duration, h rtpHdr, c codec, pl
 	} else {
 		s.pcm = decodeG711(s.pcm[:0], pl, table)
 	}
-	pcm := s.pcm
-	switch {
-	case at < s.pos: // late or duplicate packet: keep what is new
-		skip := s.pos - at
-		if skip >= int64(len(pcm)) {
-			return
-		}
-		pcm = pcm[skip:]
-	case at > s.pos:
-		gap := min(at-s.pos, 5*8000*s.scale)
-		if s.wav != nil {
+	skip, gap, ok := s.place(at, int64(len(s.pcm)))
+	if !ok {
+		return
+	}
+	pcm := s.pcm[skip:]
+	if s.wav != nil {
+		if gap > 0 {
 			s.wav.silence(gap)
 		}
-		s.pos += gap
-	}
-	if s.wav != nil {
 		s.wav.write(pcm)
 	}
 	fed := pcm
@@ -716,45 +709,60 @@ func (w *mediaWorker) audio(s *stream, when time.Duration, h rtpHdr, c codec, pl
 		}
 		fed = s.dec
 	}
-	// Detector positions count the samples it was fed; a hit's time is the
-	// packet's minus the samples fed after it.
 	p0 := s.gz.pos
-	for _, hit := range s.gz.feed(fed) {
+	s.inband(when, p0, len(fed), s.gz.feed(fed))
+	s.placed(h, int64(len(s.pcm)), int64(len(pcm)))
+}
+
+// place finds where a packet of n samples starting at sample at goes: the
+// samples to skip (a late or duplicate packet keeps only what is new), or
+// the gap of silence before it (at most 5 s, already counted in s.pos);
+// ok is false when nothing of it is new.
+func (s *stream) place(at, n int64) (skip, gap int64, ok bool) {
+	switch {
+	case at < s.pos:
+		if skip = s.pos - at; skip >= n {
+			return 0, 0, false
+		}
+	case at > s.pos:
+		gap = min(at-s.pos, 5*8000*s.scale)
+		s.pos += gap
+	}
+	return skip, gap, true
+}
+
+// placed advances the stream past a packet of n samples (n/scale RTP
+// timestamp units) of which kept were new.
+func (s *stream) placed(h rtpHdr, n, kept int64) {
+	s.pos += kept
+	s.posTS = h.ts + uint32(n/s.scale)
+	s.samples += kept
+}
+
+// inband records the key presses the detector found in fed samples, p0
+// being its position before them: a hit's time is the packet's minus the
+// samples fed after it.
+func (s *stream) inband(when time.Duration, p0 int64, fed int, hits []toneHit) {
+	for _, hit := range hits {
 		if len(s.dtmf) < 1024 {
-			off := when.Seconds() - float64(p0+int64(len(fed))-hit.at)/8000
+			off := when.Seconds() - float64(p0+int64(fed)-hit.at)/8000
 			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
 		}
 	}
-	s.pos += int64(len(pcm))
-	s.posTS = h.ts + uint32(int64(len(s.pcm))/s.scale)
-	s.samples += int64(len(pcm))
 }
 
 // g711 is audio for G.711 when no WAV is written: the same placement and
 // detection, with the bytes decoded straight into the DTMF detector.
-func (w *mediaWorker) g711(s *stream, when time.Duration, h rtpHdr, at int64, pl []byte, table *[256]int16) {
+func (s *stream) g711(when time.Duration, h rtpHdr, at int64, pl []byte, table *[256]int16) {
 	n := int64(len(pl))
-	switch {
-	case at < s.pos: // late or duplicate packet: keep what is new
-		skip := s.pos - at
-		if skip >= n {
-			return
-		}
-		pl = pl[skip:]
-	case at > s.pos:
-		s.pos += min(at-s.pos, 5*8000)
+	skip, _, ok := s.place(at, n)
+	if !ok {
+		return
 	}
-	fed := int64(len(pl))
+	pl = pl[skip:]
 	p0 := s.gz.pos
-	for _, hit := range s.gz.feedG711(pl, table) {
-		if len(s.dtmf) < 1024 {
-			off := when.Seconds() - float64(p0+fed-hit.at)/8000
-			s.dtmf = append(s.dtmf, DTMFDigit{Digit: hit.digit, Source: "inband", Stream: s.idx, Offset: math.Max(off, 0)})
-		}
-	}
-	s.pos += fed
-	s.posTS = h.ts + uint32(n)
-	s.samples += fed
+	s.inband(when, p0, len(pl), s.gz.feedG711(pl, table))
+	s.placed(h, n, int64(len(pl)))
 }
 
 func wavName(s *stream) string {

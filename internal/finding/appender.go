@@ -39,12 +39,15 @@ func encodeIndented(res *Result, depth int) ([]byte, error) {
 			keys = append(keys, k)
 		}
 	}
-	if len(keys) == 0 {
-		compact, err := encodeCompact(res)
+	plain := func() ([]byte, error) {
+		compact, err := CompactJSON(res)
 		if err != nil {
 			return nil, err
 		}
 		return appendIndentAt(make([]byte, 0, len(compact)*5/2), compact, "  ", depth), nil
+	}
+	if len(keys) == 0 {
+		return plain()
 	}
 	slices.Sort(keys)
 	var nonce [12]byte
@@ -57,13 +60,13 @@ func encodeIndented(res *Result, depth int) ([]byte, error) {
 	for i, k := range keys {
 		m := "\x00sipvet-" + hex.EncodeToString(nonce[:]) + "-" + k
 		cp.Data[k] = m
-		enc, err := encodeCompact(m)
+		enc, err := CompactJSON(m)
 		if err != nil {
 			return nil, err
 		}
 		marks[i] = enc
 	}
-	compact, err := encodeCompact(&cp)
+	compact, err := CompactJSON(&cp)
 	if err != nil {
 		return nil, err
 	}
@@ -76,12 +79,7 @@ func encodeIndented(res *Result, depth int) ([]byte, error) {
 	for i, m := range marks {
 		at := bytes.Index(b, m)
 		if at < 0 || bytes.Contains(b[at+len(m):], m) {
-			// not where expected: the plain way
-			compact, err := encodeCompact(res)
-			if err != nil {
-				return nil, err
-			}
-			return appendIndentAt(nil, compact, "  ", depth), nil
+			return plain() // not where expected
 		}
 		sp = append(sp, splice{at, len(m), res.Data[keys[i]].(Appender)})
 	}

@@ -214,7 +214,7 @@ func (r *Run) WriteJSON(w io.Writer) error {
 	// "results": key outside a string at the top level).
 	outer := *r
 	outer.Results = nil
-	compact, err := encodeCompact(&outer)
+	compact, err := CompactJSON(&outer)
 	if err != nil {
 		return fmt.Errorf("finding: encode results: %w", err)
 	}
@@ -275,9 +275,10 @@ func (r *Run) WriteJSON(w io.Writer) error {
 
 const resultsHole = `"results": null`
 
-// encodeCompact encodes v as compact JSON without HTML escaping (SIP
-// messages are full of <…>: kept readable).
-func encodeCompact(v any) ([]byte, error) {
+// CompactJSON encodes v as compact JSON without HTML escaping (SIP
+// messages are full of <…>: kept readable): the bytes results are
+// written with, before indentation.
+func CompactJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
